@@ -1,0 +1,34 @@
+# linkcheck: every target creates or reuses the virtual environment it needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SEED := seeds/us-mexico-relations-brief.txt
+
+.PHONY: audit test lint typecheck check bench demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
+	touch $(STAMP)
+
+## The main job: audit the seed brief.
+audit: $(STAMP)
+	$(BIN)/linkcheck audit $(SEED)
+
+## The tests, then lint and type checks: what CI runs.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+	$(BIN)/ruff check linkcheck tests
+	$(BIN)/mypy
+
+lint: $(STAMP)
+	$(BIN)/ruff check linkcheck tests
+	$(BIN)/ruff format --check linkcheck tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,11 @@
+"""Extraction: every link of every document, with where it stands.
+
+One module per format; this module only finds the inputs, tells their formats apart and
+dispatches. A document that cannot be read becomes an InputProblem, and the run goes on.
+"""
+
+from __future__ import annotations
+
+from linkcheck.extract.sources import Source, detect_format, extract_source, gather_sources
+
+__all__ = ["Source", "detect_format", "extract_source", "gather_sources"]

@@ -1,0 +1,200 @@
+"""The values that flow between linkcheck's stages.
+
+Everything here is a frozen dataclass: a stage receives values, never mutates them, and hands
+new ones on. Per-link problems are values too (`Verdict`), never exceptions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Format(StrEnum):
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    HTML = "html"
+    PDF = "pdf"
+    DOCX = "docx"
+
+
+class OccurrenceKind(StrEnum):
+    """How a link is tied to the document's text."""
+
+    INLINE = "inline"  # an anchor in running text (Markdown, HTML, DOCX hyperlink)
+    ANNOTATION = "annotation"  # a PDF link annotation over some text
+    FOOTNOTE = "footnote"  # written in a footnote or endnote that a marker points to
+    POOLED = "pooled"  # one of a block of URLs pooled at the end of a page (PDF-to-text dumps)
+    BARE = "bare"  # a URL written out in running text
+
+
+class MatchMethod(StrEnum):
+    """How an occurrence was tied to its claim."""
+
+    ANCHOR = "anchor"  # the sentence holding the anchor or the bare URL
+    FOOTNOTE = "footnote"  # the sentence carrying the footnote marker
+    ALIGNMENT = "alignment"  # lexical alignment of a pooled block to its page's sentences
+    NEIGHBOUR = "neighbour"  # no lexical signal: placed beside its aligned neighbours
+    NONE = "none"  # nothing in the text supports a match (site-root or masthead link)
+
+
+class Status(StrEnum):
+    UNCHECKED = "unchecked"
+    OK = "ok"
+    REDIRECTED = "redirected"
+    BROKEN = "broken"
+    BLOCKED = "blocked"
+    UNREACHABLE = "unreachable"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One input document and what was learned about it."""
+
+    source: str  # path as given, "-" for stdin, or the URL it was downloaded from
+    format: Format
+    title: str | None = None
+    date: dt.date | None = None
+    date_source: str | None = None  # "option", "pdf-metadata", "html-meta", "docx-core", "text"
+    pages: int = 1
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something stands in a document. Lines and columns are 1-based; page is 1-based."""
+
+    document: str
+    page: int | None
+    line: int | None
+    column: int | None
+
+
+@dataclass(frozen=True)
+class PageText:
+    """The prose of one page in reading order, as the claims stage reads it.
+
+    Pooled URL blocks and footnote definitions are not part of the prose. `line_map[i]` is the
+    source line of the i-th line of `text` (an empty map means lines are unknown), so a claim
+    found at an offset of `text` can be located in the original document.
+    """
+
+    number: int
+    text: str
+    line_map: tuple[int, ...] = ()
+    footnote_refs: tuple[FootnoteRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class FootnoteRef:
+    """A footnote marker in the prose: the claim that its footnote's links support."""
+
+    label: str
+    offset: int  # into PageText.text
+
+
+@dataclass(frozen=True)
+class RawLink:
+    """A link as an extractor found it, before it is tied to a claim."""
+
+    url: str
+    location: Location
+    kind: OccurrenceKind
+    anchor_text: str | None = None
+    text_offset: int | None = None  # into the prose of its page, when the link sits in it
+    footnote: str | None = None  # label of the footnote whose definition holds the link
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What an extractor returns for one document."""
+
+    document: Document
+    pages: tuple[PageText, ...]
+    links: tuple[RawLink, ...]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A sentence (or bullet) of a document that links may support."""
+
+    id: str  # stable within a report: "<document>#<n>"
+    text: str
+    location: Location
+    end_page: int | None = None  # a sentence broken by a page's pooled block ends on the next
+
+
+@dataclass(frozen=True)
+class ClaimMatch:
+    claim: Claim
+    confidence: float  # in [0, 1]
+    method: MatchMethod
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One place a link is cited, with the claim it supports (None when nothing matched)."""
+
+    location: Location
+    kind: OccurrenceKind
+    anchor_text: str | None
+    claim: ClaimMatch | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What checking a URL found. A per-link problem is a status and a reason, never raised."""
+
+    status: Status
+    reason: str | None = None
+    http_status: int | None = None
+    final_url: str | None = None
+    redirects: tuple[str, ...] = ()
+    attempts: int = 0
+    elapsed: float = 0.0
+    content_type: str | None = None
+    title: str | None = None
+    detail: str | None = None  # one human line, e.g. the error text
+
+
+UNCHECKED = Verdict(Status.UNCHECKED)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One unique URL with every place it is cited."""
+
+    url: str
+    occurrences: tuple[Occurrence, ...]
+    verdict: Verdict = UNCHECKED
+
+    @property
+    def claims(self) -> tuple[Claim, ...]:
+        seen: dict[str, Claim] = {}
+        for occurrence in self.occurrences:
+            if occurrence.claim is not None:
+                seen.setdefault(occurrence.claim.claim.id, occurrence.claim.claim)
+        return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """A document that could not be read: reported, and the rest of the run goes on."""
+
+    source: str
+    code: str  # "missing", "unreadable", "unsupported-format", "encrypted", "corrupt", "binary"
+    message: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of a run: documents, their claims, and every unique link."""
+
+    documents: tuple[Document, ...]
+    claims: tuple[Claim, ...]
+    links: tuple[Link, ...]
+    problems: tuple[InputProblem, ...] = ()
+    generated_at: dt.datetime = field(
+        default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0)
+    )
