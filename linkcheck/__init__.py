@@ -1,0 +1,53 @@
+"""linkcheck: a citation and link-integrity checker for policy documents.
+
+The public API is small on purpose:
+
+    >>> import linkcheck
+    >>> report = linkcheck.extract(["brief.pdf"])            # offline: links and their claims
+    >>> report.links[0].occurrences[0].claim.claim.text
+
+Everything else is reachable through the stage packages (`linkcheck.extract`,
+`linkcheck.claims`, `linkcheck.report`), whose insides may change.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from linkcheck.api import extract  # noqa: E402
+from linkcheck.errors import ExitCode, InputError  # noqa: E402
+from linkcheck.models import (  # noqa: E402
+    Claim,
+    ClaimMatch,
+    Document,
+    Format,
+    InputProblem,
+    Link,
+    Location,
+    MatchMethod,
+    Occurrence,
+    OccurrenceKind,
+    Report,
+    Status,
+    Verdict,
+)
+
+__all__ = [
+    "Claim",
+    "ClaimMatch",
+    "Document",
+    "ExitCode",
+    "Format",
+    "InputError",
+    "InputProblem",
+    "Link",
+    "Location",
+    "MatchMethod",
+    "Occurrence",
+    "OccurrenceKind",
+    "Report",
+    "Status",
+    "Verdict",
+    "__version__",
+    "extract",
+]

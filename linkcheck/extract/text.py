@@ -54,7 +54,8 @@ class _Page:
 
 
 def extract_text(data: str, source: str, title: str | None = None) -> Extraction:
-    lines = data.splitlines()
+    # Not splitlines(): it would swallow the form feeds that separate pages.
+    lines = data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     pages, links = analyze_lines(lines, source=source)
     document = Document(
         source=source,

@@ -1,0 +1,149 @@
+"""The JSON report: a versioned schema documented in docs/REPORT-SCHEMA.md."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from linkcheck import __version__
+from linkcheck.models import Claim, Document, Link, Location, Occurrence, Report, Verdict
+
+SCHEMA = "https://github.com/linkcheck-dev/linkcheck/schemas/report"
+SCHEMA_VERSION = 1
+
+
+def _location(location: Location) -> dict[str, Any]:
+    return {
+        "document": location.document,
+        "page": location.page,
+        "line": location.line,
+        "column": location.column,
+    }
+
+
+def _document(document: Document, links: int) -> dict[str, Any]:
+    return {
+        "source": document.source,
+        "format": str(document.format),
+        "title": document.title,
+        "date": document.date.isoformat() if document.date else None,
+        "date_source": document.date_source,
+        "pages": document.pages,
+        "occurrences": links,
+    }
+
+
+def _occurrence(occurrence: Occurrence) -> dict[str, Any]:
+    match = occurrence.claim
+    return {
+        **_location(occurrence.location),
+        "anchor_text": occurrence.anchor_text,
+        "kind": str(occurrence.kind),
+        "claim": None
+        if match is None
+        else {
+            "id": match.claim.id,
+            "text": match.claim.text,
+            "confidence": match.confidence,
+            "method": str(match.method),
+        },
+    }
+
+
+def _verdict(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "status": str(verdict.status),
+        "reason": verdict.reason,
+        "http_status": verdict.http_status,
+        "final_url": verdict.final_url,
+        "redirects": list(verdict.redirects),
+        "attempts": verdict.attempts,
+        "elapsed": round(verdict.elapsed, 3),
+        "content_type": verdict.content_type,
+        "title": verdict.title,
+        "detail": verdict.detail,
+    }
+
+
+def link_flags(link: Link) -> list[str]:
+    """Things a reviewer should look at that are not errors."""
+    flags = []
+    if len(link.claims) > 1:
+        flags.append("cited-for-different-claims")
+    if any(o.claim is not None and o.claim.confidence < 0.45 for o in link.occurrences):
+        flags.append("weak-claim-match")
+    if any(o.claim is None for o in link.occurrences):
+        flags.append("no-claim")
+    return flags
+
+
+def _claims(report: Report) -> list[dict[str, Any]]:
+    urls_by_claim: dict[str, list[str]] = {}
+    for link in report.links:
+        for claim in link.claims:
+            urls_by_claim.setdefault(claim.id, []).append(link.url)
+    rows = []
+    for claim in report.claims:
+        urls = urls_by_claim.get(claim.id, [])
+        rows.append(_claim(claim, urls))
+    return rows
+
+
+def _claim(claim: Claim, urls: list[str]) -> dict[str, Any]:
+    return {
+        "id": claim.id,
+        "text": claim.text,
+        **_location(claim.location),
+        "end_page": claim.end_page,
+        "links": urls,
+        "flags": ["carried-by-several-links"] if len(urls) > 1 else [],
+    }
+
+
+def summary(report: Report) -> dict[str, Any]:
+    statuses = Counter(str(link.verdict.status) for link in report.links)
+    reasons = Counter(link.verdict.reason for link in report.links if link.verdict.reason)
+    return {
+        "documents": len(report.documents),
+        "problems": len(report.problems),
+        "links": len(report.links),
+        "occurrences": sum(len(link.occurrences) for link in report.links),
+        "claims": len(report.claims),
+        "claims_with_links": len({c.id for link in report.links for c in link.claims}),
+        "by_status": dict(sorted(statuses.items())),
+        "by_reason": dict(sorted(reasons.items())),
+    }
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    occurrences_per_document = Counter(
+        o.location.document for link in report.links for o in link.occurrences
+    )
+    return {
+        "$schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "linkcheck", "version": __version__},
+        "generated_at": report.generated_at.isoformat(),
+        "summary": summary(report),
+        "documents": [
+            _document(d, occurrences_per_document.get(d.source, 0)) for d in report.documents
+        ],
+        "problems": [
+            {"document": p.source, "code": p.code, "message": p.message} for p in report.problems
+        ],
+        "links": [
+            {
+                "url": link.url,
+                **_verdict(link.verdict),
+                "flags": link_flags(link),
+                "occurrences": [_occurrence(o) for o in link.occurrences],
+            }
+            for link in report.links
+        ],
+        "claims": _claims(report),
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,86 @@
+"""Bare URLs in running text: boundaries, punctuation, brackets, wrapping."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linkcheck.urls import continues_url, find_urls, normalize_url, trim_url
+
+
+def urls(text: str) -> list[str]:
+    return [span.url for span in find_urls(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("See https://example.org/report.", ["https://example.org/report"]),
+        ("(see https://example.org/a)", ["https://example.org/a"]),
+        ("https://en.wikipedia.org/wiki/Link_(disambiguation) is long", [
+            "https://en.wikipedia.org/wiki/Link_(disambiguation)"]),
+        ("[https://example.org/x]", ["https://example.org/x"]),
+        ("Visit www.example.com, then http://a.example.net/p?q=1&r=2;", [
+            "www.example.com", "http://a.example.net/p?q=1&r=2"]),
+        ("“https://example.org/quoted”", ["https://example.org/quoted"]),
+        ("two: https://a.example/x,https://b.example/y", ["https://a.example/x,https://b.example/y"]),
+        ("no url here: http:// or www. alone", []),
+        ("email me@www.example.com", []),
+        ("https://example.org/page#section!", ["https://example.org/page#section"]),
+    ],
+)
+def test_find_urls_trims_sentence_punctuation_and_unbalanced_brackets(
+    text: str, expected: list[str]
+) -> None:
+    assert urls(text) == expected
+
+
+def test_spans_point_at_the_url_in_the_text() -> None:
+    text = "Read (https://example.org/a) now"
+    [span] = find_urls(text)
+    assert text[span.start : span.end] == "https://example.org/a"
+
+
+def test_normalize_url_lowercases_scheme_and_host_and_drops_default_port() -> None:
+    assert normalize_url("HTTPS://Example.ORG:443/Path?Q=1#Frag") == "https://example.org/Path?Q=1#Frag"
+    assert normalize_url("www.example.com") == "https://www.example.com/"
+    assert normalize_url("http://example.com:8080") == "http://example.com:8080/"
+    assert normalize_url("mailto:someone@example.org") == "mailto:someone@example.org"
+
+
+@pytest.mark.parametrize(
+    ("url", "next_line", "full", "expected"),
+    [
+        ("https://example.org/reports/", "2021/annual.pdf", False, "2021/annual.pdf"),
+        ("https://example.org/a-long-", "slug-here.html and more prose", False, "slug-here.html"),
+        ("https://example.org/path_", "part", False, "part"),
+        ("https://example.org/verylongpa", "th/to/file.pdf", True, "th/to/file.pdf"),
+        ("https://example.org/verylongpa", "th/to/file.pdf", False, None),
+        ("https://example.org/page", "The next sentence starts here.", True, None),
+        ("https://example.org/", "is not acceptable.", True, None),
+        ("https://example.org/a", "https://example.org/b", True, None),
+    ],
+)
+def test_continues_url(url: str, next_line: str, full: bool, expected: str | None) -> None:
+    assert continues_url(url, next_line, full) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_find_urls_never_crashes_and_never_ends_in_punctuation(text: str) -> None:
+    for span in find_urls(text):
+        assert span.url
+        assert span.url[-1] not in ".,;:!?"
+        for closer, opener in ((")", "("), ("]", "[")):
+            if span.url.endswith(closer):
+                assert span.url.count(opener) >= span.url.count(closer)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
+def test_find_urls_in_prose_with_a_url_inside(noise: str) -> None:
+    text = f"{noise} https://example.org/x. {noise}"
+    assert "https://example.org/x" in [trim_url(span.url) for span in find_urls(text)] or any(
+        span.url.startswith("https://example.org/x") for span in find_urls(text)
+    )
