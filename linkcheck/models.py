@@ -132,6 +132,28 @@ class ClaimMatch:
     method: MatchMethod
 
 
+class SupportVerdict(StrEnum):
+    SUPPORTED = "supported"
+    PARTIAL = "partial"
+    NOT_FOUND = "not-found"
+    UNKNOWN = "unknown"  # no page text to judge
+    DRIFTED = "drifted"  # the snapshot near the document date supports it, the live page not
+
+
+@dataclass(frozen=True)
+class Support:
+    """Whether the cited page (live, or its snapshot) still backs the claim."""
+
+    verdict: SupportVerdict
+    score: float = 0.0
+    passage: str | None = None  # the best passage, quoted briefly
+    facts_found: tuple[str, ...] = ()
+    facts_missing: tuple[str, ...] = ()
+    source: str | None = None  # "live" or "archive": where the judged text came from
+    archive_passage: str | None = None  # with drifted: what the snapshot said
+    similarity: float | None = None  # live text against snapshot text, in [0, 1]
+
+
 @dataclass(frozen=True)
 class Occurrence:
     """One place a link is cited, with the claim it supports (None when nothing matched)."""
@@ -140,6 +162,7 @@ class Occurrence:
     kind: OccurrenceKind
     anchor_text: str | None
     claim: ClaimMatch | None
+    support: Support | None = None
 
 
 @dataclass(frozen=True)
@@ -162,12 +185,24 @@ UNCHECKED = Verdict(Status.UNCHECKED)
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """An archived copy of a page (a memento)."""
+
+    url: str  # replay URL, e.g. https://web.archive.org/web/20220601000000/https://example.org/
+    timestamp: str  # 14 digits, UTC: YYYYMMDDhhmmss
+    status: int | None = None  # the HTTP status the archive recorded for the capture
+    digest: str | None = None  # the archive's content digest (base32 SHA-1 for Wayback)
+    source: str = "wayback"  # "wayback", "timetravel", "save-page-now"
+
+
+@dataclass(frozen=True)
 class Link:
     """One unique URL with every place it is cited."""
 
     url: str
     occurrences: tuple[Occurrence, ...]
     verdict: Verdict = UNCHECKED
+    archive: Snapshot | None = None  # the capture nearest the document's date
 
     @property
     def claims(self) -> tuple[Claim, ...]:

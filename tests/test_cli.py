@@ -1,0 +1,149 @@
+"""The command line: outputs, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from linkcheck.cli import main
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "us-mexico-relations-brief.txt"
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_extract_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["extract", str(SEED), "--format", "json"], capsys)
+    assert code == 0 and err == ""
+    report = json.loads(out)
+    assert report["schema_version"] == 1
+    assert [d["source"] for d in report["documents"]] == [str(SEED)]
+    assert len(report["links"]) == 21
+    link = report["links"][1]
+    assert set(link) >= {"url", "status", "reason", "occurrences", "flags"}
+    occurrence = link["occurrences"][0]
+    assert set(occurrence) == {
+        "document", "page", "line", "column", "anchor_text", "kind", "claim"
+    }
+    assert set(occurrence["claim"]) == {"id", "text", "confidence", "method"}
+    assert all(item["status"] == "unchecked" for item in report["links"])
+    several = [c["text"] for c in report["claims"] if "carried-by-several-links" in c["flags"]]
+    assert any(text.startswith("Letters to the Administration") for text in several)
+
+
+def test_extract_writes_csv_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "out.csv"
+    code, out, _ = run(["extract", str(SEED), "-f", "csv", "-o", str(target)], capsys)
+    assert code == 0 and out == ""
+    rows = target.read_text().splitlines()
+    assert rows[0].startswith("url,status,reason")
+    assert len(rows) == 1 + 22
+
+
+def test_missing_file_is_one_line_and_exit_2_while_other_documents_are_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.md"
+    good.write_text("See [the data](https://example.org/data).\n")
+    code, out, err = run(["extract", str(good), str(tmp_path / "gone.txt"), "-f", "json"], capsys)
+    assert code == 2
+    assert err.strip().splitlines() == [f"linkcheck: error: {tmp_path / 'gone.txt'}: no such file"]
+    report = json.loads(out)
+    assert [d["source"] for d in report["documents"]] == [str(good)]
+    assert report["problems"][0]["code"] == "missing"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["extract", "x.txt", "--date", "2022-13-40"], "--date"),
+        (["extract", "x.txt", "--format", "xml"], "--format"),
+        (["extract"], "Missing argument"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(args, capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("linkcheck: error:") and message in lines[0]
+
+
+def test_binary_junk_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "junk.txt"
+    junk.write_bytes(bytes(range(256)) * 50)
+    code, _, err = run(["extract", str(junk)], capsys)
+    assert code == 2
+    assert err.strip() == f"linkcheck: error: {junk}: binary data, not a text document"
+
+
+def test_directories_are_walked_recursively(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.md").write_text("[x](https://example.org/one)\n")
+    (tmp_path / "two.html").write_text('<a href="https://example.org/two">two</a>')
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    code, out, _ = run(["extract", str(tmp_path), "-f", "json"], capsys)
+    assert code == 0
+    report = json.loads(out)
+    assert sorted(link["url"] for link in report["links"]) == [
+        "https://example.org/one", "https://example.org/two"
+    ]
+
+
+def test_glob_patterns_are_expanded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("a.txt", "b.txt", "c.md"):
+        (tmp_path / name).write_text(f"See https://example.org/{name} now.\n")
+    code, out, _ = run(["extract", str(tmp_path / "*.txt"), "-f", "json"], capsys)
+    assert code == 0
+    assert len(json.loads(out)["documents"]) == 2
+
+
+def test_stdin_takes_its_format_from_format(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"[data](https://example.org/d)\n")))
+    code, out, _ = run(["extract", "-", "--format", "markdown", "--format", "json"], capsys)
+    assert code == 0
+    report = json.loads(out)
+    assert report["documents"][0]["format"] == "markdown"
+    assert report["links"][0]["occurrences"][0]["anchor_text"] == "data"
+
+
+def test_skipped_schemes_are_reported_never_dropped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tmp_path / "d.md"
+    doc.write_text("[mail](mailto:a@example.org) [call](tel:+123) [web](https://example.org)\n")
+    _, out, _ = run(["extract", str(doc), "-f", "json"], capsys)
+    links = {link["url"]: link for link in json.loads(out)["links"]}
+    assert links["mailto:a@example.org"]["status"] == "skipped"
+    assert links["mailto:a@example.org"]["reason"] == "unsupported-scheme"
+    assert links["tel:+123"]["status"] == "skipped"
+    assert links["https://example.org/"]["status"] == "unchecked"
+
+
+def test_audit_on_the_seed_runs_the_offline_stages(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["audit", str(SEED), "--format", "json", "--offline"], capsys)
+    assert code == 0
+    assert len(json.loads(out)["links"]) == 21
+
+
+def test_the_console_script_runs_without_a_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "extract", str(tmp_path / "nothing.pdf")],
+        capture_output=True, text=True, check=False, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith("no such file")
