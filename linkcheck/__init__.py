@@ -14,9 +14,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from linkcheck.api import extract  # noqa: E402
-from linkcheck.errors import ExitCode, InputError  # noqa: E402
-from linkcheck.models import (  # noqa: E402
+from linkcheck.api import extract
+from linkcheck.errors import ExitCode, InputError
+from linkcheck.models import (
     Claim,
     ClaimMatch,
     Document,

@@ -52,7 +52,9 @@ def _parse_date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)", param_hint="--date") from None
+        raise typer.BadParameter(
+            f"{value!r} is not a date (use YYYY-MM-DD)", param_hint="--date"
+        ) from None
 
 
 def _split_formats(
@@ -92,8 +94,10 @@ def _write(report: Report, output_format: OutputFormat, output: Path | None) -> 
 
         from linkcheck.report.table import render_table
 
-        console = Console(file=output.open("w", encoding="utf-8") if output else None,
-                          width=160 if output else None)
+        console = Console(
+            file=output.open("w", encoding="utf-8") if output else None,
+            width=160 if output else None,
+        )
         console.print(render_table(report))
         if output:
             console.file.close()
@@ -114,7 +118,8 @@ def _report_problems(report: Report) -> None:
 
 
 PathsArgument = Annotated[
-    list[str], typer.Argument(help="Documents, directories, globs, or - for stdin.", show_default=False)
+    list[str],
+    typer.Argument(help="Documents, directories, globs, or - for stdin.", show_default=False),
 ]
 FormatOption = Annotated[
     list[str],

@@ -57,7 +57,8 @@ class Document:
     format: Format
     title: str | None = None
     date: dt.date | None = None
-    date_source: str | None = None  # "option", "pdf-metadata", "html-meta", "docx-core", "text"
+    # "option", "pdf-metadata", "html-meta", "docx-core", "front-matter", "text"
+    date_source: str | None = None
     pages: int = 1
 
 

@@ -37,10 +37,17 @@ def find_urls(text: str) -> list[UrlSpan]:
         body = _URL_BODY.match(text, start)
         end = body.end() if body else start_match.end()
         url = trim_url(text[start:end])
-        host = urlsplit(normalize_url(url)).hostname if url else None
+        host = _hostname(url) if url else None
         if url and host and ("." in host.strip(".") or host == "localhost"):
             spans.append(UrlSpan(url, start, start + len(url)))
         position = max(end, start_match.end())
+
+
+def _hostname(url: str) -> str | None:
+    try:
+        return urlsplit(normalize_url(url)).hostname
+    except ValueError:  # "http://[broken" is not a URL
+        return None
 
 
 def trim_url(candidate: str) -> str:
@@ -48,9 +55,8 @@ def trim_url(candidate: str) -> str:
     url = candidate
     while url:
         last = url[-1]
-        if last in _TRAILING_PUNCTUATION:
-            url = url[:-1]
-        elif last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last]):
+        unbalanced = last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last])
+        if last in _TRAILING_PUNCTUATION or unbalanced:
             url = url[:-1]
         else:
             break

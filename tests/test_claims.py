@@ -18,18 +18,27 @@ def sentences_of(text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("The U.S. Southwest Border is busy. Numbers rose.",
-         ["The U.S. Southwest Border is busy.", "Numbers rose."]),
-        ("Mr. Smith met Dr. Jones on Jan. 5. They talked.",
-         ["Mr. Smith met Dr. Jones on Jan. 5.", "They talked."]),
+        (
+            "The U.S. Southwest Border is busy. Numbers rose.",
+            ["The U.S. Southwest Border is busy.", "Numbers rose."],
+        ),
+        (
+            "Mr. Smith met Dr. Jones on Jan. 5. They talked.",
+            ["Mr. Smith met Dr. Jones on Jan. 5.", "They talked."],
+        ),
         ("Use tools, e.g. Python. Then test.", ["Use tools, e.g. Python.", "Then test."]),
-        ("Deaths reached 106,000. Control is 30-35 percent. Rates fell 2.5 points.",
-         ["Deaths reached 106,000.", "Control is 30-35 percent.", "Rates fell 2.5 points."]),
+        (
+            "Deaths reached 106,000. Control is 30-35 percent. Rates fell 2.5 points.",
+            ["Deaths reached 106,000.", "Control is 30-35 percent.", "Rates fell 2.5 points."],
+        ),
         ('He said "It is over." Then he left.', ['He said "It is over."', "Then he left."]),
         ("Is it? Yes! Done.", ["Is it?", "Yes!", "Done."]),
         ("It rose.3 The next claim.", ["It rose.3", "The next claim."]),
         ("1. Secure the border. Then act.", ["1. Secure the border.", "Then act."]),
-        ("the integrity of USMCA. If USMCA is seen", ["the integrity of USMCA.", "If USMCA is seen"]),
+        (
+            "the integrity of USMCA. If USMCA is seen",
+            ["the integrity of USMCA.", "If USMCA is seen"],
+        ),
     ],
 )
 def test_split_sentences(text: str, expected: list[str]) -> None:
@@ -79,7 +88,7 @@ def test_claims_keep_source_line_and_column() -> None:
 
 def test_bare_url_matches_the_sentence_around_it() -> None:
     text = "Intro sentence. The data is at https://example.org/data and it is clear. After.\n"
-    claims, occurrences = claims_and_occurrences(extract_text(text, "d"))
+    _, occurrences = claims_and_occurrences(extract_text(text, "d"))
     [occurrence] = occurrences
     assert occurrence.claim is not None
     assert occurrence.claim.method is MatchMethod.ANCHOR
@@ -108,7 +117,8 @@ def test_url_tokens_split_host_path_case_and_percent_encoding() -> None:
     assert "api" in tokens and "usmca" in tokens and "letter" in tokens
     assert "pdf" not in tokens and "files" not in tokens
     assert url_tokens("https://example.org/2021/05/30/americas/a-b/index.html")[:2] == [
-        "example", "2021"
+        "example",
+        "2021",
     ]
     assert "camel" in url_tokens("https://example.org/CamelCase") and "case" in url_tokens(
         "https://example.org/CamelCase"
@@ -132,7 +142,9 @@ POOLED_PAGE = (
 
 def test_pooled_block_is_aligned_monotonically_to_its_page() -> None:
     _, occurrences = claims_and_occurrences(extract_text(POOLED_PAGE, "d"))
-    got = [(o.claim.claim.text.split()[0], o.claim.method) if o.claim else None for o in occurrences]
+    got = [
+        (o.claim.claim.text.split()[0], o.claim.method) if o.claim else None for o in occurrences
+    ]
     assert got == [
         None,  # a site-root link: the masthead, no claim
         ("The", MatchMethod.ALIGNMENT),  # api -> American Petroleum Institute

@@ -31,9 +31,7 @@ def test_extract_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str
     link = report["links"][1]
     assert set(link) >= {"url", "status", "reason", "occurrences", "flags"}
     occurrence = link["occurrences"][0]
-    assert set(occurrence) == {
-        "document", "page", "line", "column", "anchor_text", "kind", "claim"
-    }
+    assert set(occurrence) == {"document", "page", "line", "column", "anchor_text", "kind", "claim"}
     assert set(occurrence["claim"]) == {"id", "text", "confidence", "method"}
     assert all(item["status"] == "unchecked" for item in report["links"])
     several = [c["text"] for c in report["claims"] if "carried-by-several-links" in c["flags"]]
@@ -88,7 +86,9 @@ def test_binary_junk_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert err.strip() == f"linkcheck: error: {junk}: binary data, not a text document"
 
 
-def test_directories_are_walked_recursively(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_directories_are_walked_recursively(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "one.md").write_text("[x](https://example.org/one)\n")
     (tmp_path / "two.html").write_text('<a href="https://example.org/two">two</a>')
@@ -97,7 +97,8 @@ def test_directories_are_walked_recursively(tmp_path: Path, capsys: pytest.Captu
     assert code == 0
     report = json.loads(out)
     assert sorted(link["url"] for link in report["links"]) == [
-        "https://example.org/one", "https://example.org/two"
+        "https://example.org/one",
+        "https://example.org/two",
     ]
 
 
@@ -112,7 +113,9 @@ def test_glob_patterns_are_expanded(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_stdin_takes_its_format_from_format(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"[data](https://example.org/d)\n")))
+    monkeypatch.setattr(
+        sys, "stdin", io.TextIOWrapper(io.BytesIO(b"[data](https://example.org/d)\n"))
+    )
     code, out, _ = run(["extract", "-", "--format", "markdown", "--format", "json"], capsys)
     assert code == 0
     report = json.loads(out)
@@ -142,7 +145,10 @@ def test_audit_on_the_seed_runs_the_offline_stages(capsys: pytest.CaptureFixture
 def test_the_console_script_runs_without_a_traceback(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "linkcheck", "extract", str(tmp_path / "nothing.pdf")],
-        capture_output=True, text=True, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

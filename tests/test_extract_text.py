@@ -24,7 +24,9 @@ def test_pooled_blocks_end_pages_and_keep_reading_order() -> None:
     assert [page.number for page in extraction.pages] == [1, 2]
     assert "Second page starts here." in extraction.pages[1].text
     assert "https://" not in extraction.pages[0].text
-    assert [(link.url, link.kind, link.location.page, link.location.line) for link in extraction.links] == [
+    assert [
+        (link.url, link.kind, link.location.page, link.location.line) for link in extraction.links
+    ] == [
         ("https://example.org/overdose-deaths", OccurrenceKind.POOLED, 1, 3),
         ("https://example.org/other", OccurrenceKind.POOLED, 1, 4),
         ("https://example.org/second-a", OccurrenceKind.POOLED, 2, 6),
@@ -37,7 +39,9 @@ def test_a_single_url_on_its_own_line_is_bare_not_pooled() -> None:
     extraction = extract_text("Read this report:\nhttps://example.org/report\nThe end.\n", "d")
     [link] = extraction.links
     assert link.kind is OccurrenceKind.BARE
-    assert extraction.pages[0].text[link.text_offset or 0 :].startswith("https://example.org/report")
+    assert (
+        extraction.pages[0].text[link.text_offset or 0 :].startswith("https://example.org/report")
+    )
 
 
 def test_form_feeds_start_pages() -> None:
@@ -63,11 +67,15 @@ def test_bare_urls_keep_line_column_and_offset() -> None:
     ("text", "expected"),
     [
         # broken after "/"
-        ("Source: https://example.org/reports/\n2021/annual-report.pdf for details.\n",
-         "https://example.org/reports/2021/annual-report.pdf"),
+        (
+            "Source: https://example.org/reports/\n2021/annual-report.pdf for details.\n",
+            "https://example.org/reports/2021/annual-report.pdf",
+        ),
         # broken after "-"
-        ("Source: https://example.org/a-very-long-\nslug.html and more.\n",
-         "https://example.org/a-very-long-slug.html"),
+        (
+            "Source: https://example.org/a-very-long-\nslug.html and more.\n",
+            "https://example.org/a-very-long-slug.html",
+        ),
         # broken after "_"
         ("See https://example.org/file_\nname.pdf today.\n", "https://example.org/file_name.pdf"),
     ],

@@ -23,50 +23,122 @@ PRESS = "AMLO has continued to attack the free press"
 # (url, page, the claim it supports or None, confident?)
 EXPECTED: list[tuple[str, int, str | None, bool]] = [
     ("https://forumforamericanleadership.org/", 1, None, True),  # masthead: site root
-    ("https://www.cnn.com/2022/03/16/health/overdose-deaths-record-high-fentanyl/index.html", 1,
-     OVERDOSE, True),
+    (
+        "https://www.cnn.com/2022/03/16/health/overdose-deaths-record-high-fentanyl/index.html",
+        1,
+        OVERDOSE,
+        True,
+    ),
     ("https://www.cdc.gov/drugoverdose/deaths/synthetic/index.html", 1, OVERDOSE, True),
     ("https://www.rand.org/pubs/external_publications/EP68838.html", 1, OVERDOSE, False),
-    ("https://www.ibtimes.com/exclusive-us-anti-drugs-agency-pulls-plane-mexico-fresh-cooperation"
-     "-blow-3503114", 1, SECURITY, True),
-    ("https://edition.cnn.com/2022/05/17/politics/us-mexico-border-migrants-dhs/index.html", 1,
-     "Numbers on par with the population of a small U.S. town", True),
-    ("https://web.ushcc.com/External/WCPages/WCWebContent/webcontentpage.aspx?ContentID=8230", 1,
-     LETTERS, True),
-    ("https://www.uschamber.com/assets/documents/Letter-to-NALS-Nov-16-2021-9pm.pdf", 1,
-     LETTERS, True),
-    ("https://www.api.org/-/media/Files/News/Letters-Comments/2021/API_Letter_USMCA%20_May_2021.pdf",
-     1, LETTERS, True),
-    ("https://www.api.org/-/media/Files/News/Letters-Comments/2021/API_Letter_USMCA%20_May_2021.pdf",
-     1, LETTERS, True),
-    ("https://gov.texas.gov/news/post/governor-abbott-urges-president-biden-to-protect-american-"
-     "assets-and-secure-southern-border-in-talks-with-mexico", 1, LETTERS, True),
+    (
+        "https://www.ibtimes.com/exclusive-us-anti-drugs-agency-pulls-plane-mexico-fresh-cooperation"
+        "-blow-3503114",
+        1,
+        SECURITY,
+        True,
+    ),
+    (
+        "https://edition.cnn.com/2022/05/17/politics/us-mexico-border-migrants-dhs/index.html",
+        1,
+        "Numbers on par with the population of a small U.S. town",
+        True,
+    ),
+    (
+        "https://web.ushcc.com/External/WCPages/WCWebContent/webcontentpage.aspx?ContentID=8230",
+        1,
+        LETTERS,
+        True,
+    ),
+    (
+        "https://www.uschamber.com/assets/documents/Letter-to-NALS-Nov-16-2021-9pm.pdf",
+        1,
+        LETTERS,
+        True,
+    ),
+    (
+        "https://www.api.org/-/media/Files/News/Letters-Comments/2021/API_Letter_USMCA%20_May_2021.pdf",
+        1,
+        LETTERS,
+        True,
+    ),
+    (
+        "https://www.api.org/-/media/Files/News/Letters-Comments/2021/API_Letter_USMCA%20_May_2021.pdf",
+        1,
+        LETTERS,
+        True,
+    ),
+    (
+        "https://gov.texas.gov/news/post/governor-abbott-urges-president-biden-to-protect-american-"
+        "assets-and-secure-southern-border-in-talks-with-mexico",
+        1,
+        LETTERS,
+        True,
+    ),
     ("https://www.fb.org/files/Vilsack_Tai-Letter_USDA-Mexico-issues.pdf", 1, LETTERS, True),
-    ("https://www.finance.senate.gov/chairmans-news/bipartisan-senate-finance-committee-leaders-"
-     "wyden-and-crapo-ustr-must-enforce-usmca-to-ensure-benefits-for-american-workers-farmers-and-"
-     "businesses", 1, LETTERS, True),
-    ("https://www.theguardian.com/world/2020/dec/22/mexico-journalists-deadly-cpr-press-freedom", 2,
-     PRESS, True),
-    ("https://www.nytimes.com/2022/01/26/world/americas/mexico-journalists-killings.html", 2,
-     PRESS, True),
-    ("https://www.theyucatantimes.com/2021/03/organized-crime-controls-35-of-mexico/", 2,
-     "According to the head of the U.S. Northern Command, the cartels now control 30-35", True),
-    ("https://www.cnn.com/2021/05/30/americas/mexico-political-killings-intl/index.html", 2,
-     "Additionally, Mexico’s mid-term elections in June 2021", True),
+    (
+        "https://www.finance.senate.gov/chairmans-news/bipartisan-senate-finance-committee-leaders-"
+        "wyden-and-crapo-ustr-must-enforce-usmca-to-ensure-benefits-for-american-workers-farmers-and-"
+        "businesses",
+        1,
+        LETTERS,
+        True,
+    ),
+    (
+        "https://www.theguardian.com/world/2020/dec/22/mexico-journalists-deadly-cpr-press-freedom",
+        2,
+        PRESS,
+        True,
+    ),
+    (
+        "https://www.nytimes.com/2022/01/26/world/americas/mexico-journalists-killings.html",
+        2,
+        PRESS,
+        True,
+    ),
+    (
+        "https://www.theyucatantimes.com/2021/03/organized-crime-controls-35-of-mexico/",
+        2,
+        "According to the head of the U.S. Northern Command, the cartels now control 30-35",
+        True,
+    ),
+    (
+        "https://www.cnn.com/2021/05/30/americas/mexico-political-killings-intl/index.html",
+        2,
+        "Additionally, Mexico’s mid-term elections in June 2021",
+        True,
+    ),
     # BBC world-latin-america-57359252 (June 2021): the elections or the foreign-policy turn;
     # its URL carries no word of either, so any placement must stay between its neighbours.
     ("https://www.bbc.com/news/world-latin-america-57359252", 2, None, False),
-    ("https://www.rferl.org/a/russia-sputnik-vaccine-mexico/31222861.html", 2,
-     "Mexico assumed a non-permanent seat on the United Nations Security Council", True),
-    ("https://www.americasquarterly.org/article/mexico-china-the-us-a-changing-dynamic/", 2,
-     "Mexico assumed a non-permanent seat on the United Nations Security Council", True),
-    ("https://heraldodemexico.com.mx/nacional/2022/6/7/respaldo-de-amlo-petro-no-es-"
-     "intervencionismo-en-elecciones-de-colombia-ebrard-411507.html", 2,
-     "AMLO is now even picking favorites in Colombia’s", True),
+    (
+        "https://www.rferl.org/a/russia-sputnik-vaccine-mexico/31222861.html",
+        2,
+        "Mexico assumed a non-permanent seat on the United Nations Security Council",
+        True,
+    ),
+    (
+        "https://www.americasquarterly.org/article/mexico-china-the-us-a-changing-dynamic/",
+        2,
+        "Mexico assumed a non-permanent seat on the United Nations Security Council",
+        True,
+    ),
+    (
+        "https://heraldodemexico.com.mx/nacional/2022/6/7/respaldo-de-amlo-petro-no-es-"
+        "intervencionismo-en-elecciones-de-colombia-ebrard-411507.html",
+        2,
+        "AMLO is now even picking favorites in Colombia’s",
+        True,
+    ),
     # "AMLO arremete contra Ted Cruz": the personal attacks on U.S. Senators. The Spanish slug
     # shares no word with that sentence, so linkcheck may misplace it but must say it is unsure.
-    ("https://www.forbes.com.mx/amlo-arremete-contra-ted-cruz-y-lo-acusa-de-recibir-dinero-de-"
-     "armeras-en-eu/", 2, None, False),
+    (
+        "https://www.forbes.com.mx/amlo-arremete-contra-ted-cruz-y-lo-acusa-de-recibir-dinero-de-"
+        "armeras-en-eu/",
+        2,
+        None,
+        False,
+    ),
 ]
 
 

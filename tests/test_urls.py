@@ -18,13 +18,20 @@ def urls(text: str) -> list[str]:
     [
         ("See https://example.org/report.", ["https://example.org/report"]),
         ("(see https://example.org/a)", ["https://example.org/a"]),
-        ("https://en.wikipedia.org/wiki/Link_(disambiguation) is long", [
-            "https://en.wikipedia.org/wiki/Link_(disambiguation)"]),
+        (
+            "https://en.wikipedia.org/wiki/Link_(disambiguation) is long",
+            ["https://en.wikipedia.org/wiki/Link_(disambiguation)"],
+        ),
         ("[https://example.org/x]", ["https://example.org/x"]),
-        ("Visit www.example.com, then http://a.example.net/p?q=1&r=2;", [
-            "www.example.com", "http://a.example.net/p?q=1&r=2"]),
+        (
+            "Visit www.example.com, then http://a.example.net/p?q=1&r=2;",
+            ["www.example.com", "http://a.example.net/p?q=1&r=2"],
+        ),
         ("“https://example.org/quoted”", ["https://example.org/quoted"]),
-        ("two: https://a.example/x,https://b.example/y", ["https://a.example/x,https://b.example/y"]),
+        (
+            "two: https://a.example/x,https://b.example/y",
+            ["https://a.example/x,https://b.example/y"],
+        ),
         ("no url here: http:// or www. alone", []),
         ("email me@www.example.com", []),
         ("https://example.org/page#section!", ["https://example.org/page#section"]),
@@ -43,7 +50,10 @@ def test_spans_point_at_the_url_in_the_text() -> None:
 
 
 def test_normalize_url_lowercases_scheme_and_host_and_drops_default_port() -> None:
-    assert normalize_url("HTTPS://Example.ORG:443/Path?Q=1#Frag") == "https://example.org/Path?Q=1#Frag"
+    assert (
+        normalize_url("HTTPS://Example.ORG:443/Path?Q=1#Frag")
+        == "https://example.org/Path?Q=1#Frag"
+    )
     assert normalize_url("www.example.com") == "https://www.example.com/"
     assert normalize_url("http://example.com:8080") == "http://example.com:8080/"
     assert normalize_url("mailto:someone@example.org") == "mailto:someone@example.org"

@@ -35,8 +35,24 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[a-z0-9]+")
 _PATH_DATE = re.compile(r"/((?:19|20)\d\d)/(?:\d{1,2}|[a-z]{3})(?:/\d{1,2})?(?=/|$)", re.I)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ants", "ant", "ers", "er", "ies",
-             "ied", "es", "ed", "s", "y")
+_SUFFIXES = (
+    "ations",
+    "ation",
+    "ings",
+    "ing",
+    "ions",
+    "ion",
+    "ants",
+    "ant",
+    "ers",
+    "er",
+    "ies",
+    "ied",
+    "es",
+    "ed",
+    "s",
+    "y",
+)
 
 
 def fold(text: str) -> str:
@@ -114,7 +130,7 @@ def _acronyms(text: str) -> set[str]:
     "ushcc" and "hcc"), with "of", "and", "for", "the" allowed inside a run."""
     found: set[str] = set()
     run: list[str] = []
-    for word in re.findall(r"[\w.’']+", text) + [""]:
+    for word in [*re.findall(r"[\w.’']+", text), ""]:
         if word in ("U.S.", "US"):
             run.append("us")
         elif word[:1].isupper():

@@ -65,9 +65,7 @@ def _anchor_match(page: int, offset: int, sentences: Sequence[Sentence]) -> Clai
         if sentence.covers(page, offset):
             return ClaimMatch(sentence.claim, 1.0, MatchMethod.ANCHOR)
     # Between sentences (a URL alone on a line after its sentence): the one just before it.
-    before = [
-        s for s in sentences if any(p == page and start <= offset for p, start, _ in s.spans)
-    ]
+    before = [s for s in sentences if any(p == page and start <= offset for p, start, _ in s.spans)]
     if before:
         return ClaimMatch(before[-1].claim, 0.6, MatchMethod.ANCHOR)
     return None
@@ -187,7 +185,9 @@ def _place_by_neighbours(
         if j is not None or is_site_root(urls[i]):
             continue
         before = next((assigned[k] for k in range(i - 1, -1, -1) if assigned[k] is not None), None)
-        after = next((assigned[k] for k in range(i + 1, len(urls)) if assigned[k] is not None), None)
+        after = next(
+            (assigned[k] for k in range(i + 1, len(urls)) if assigned[k] is not None), None
+        )
         if before is None and after is None:
             continue
         low = before if before is not None else 0

@@ -24,9 +24,7 @@ ABBREVIATIONS = frozenset(
 )
 # A sentence ends at . ! ? or an ellipsis, after closing quotes or brackets and a footnote
 # marker glued to it ("fentanyl.3"), before white space and something that can start a sentence.
-_BOUNDARY = re.compile(
-    r"(?:[.!?…])[\"”’)\]]*(?:\d{1,3}|[¹²³⁴-⁹⁰]+)?(?=\s+[\"“‘(\[¿¡]?[A-Z0-9•])"
-)
+_BOUNDARY = re.compile(r"(?:[.!?…])[\"”’)\]]*(?:\d{1,3}|[¹²³⁴-⁹⁰]+)?(?=\s+[\"“‘(\[¿¡]?[A-Z0-9•])")
 _INITIALISM = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Z]\.")
 
 

@@ -9,9 +9,17 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
             ("december", "dec"),
         ],
         start=1,
@@ -46,7 +54,9 @@ def parse_date(value: object) -> dt.date | None:
         return value
     if not isinstance(value, str) or not value.strip():
         return None
-    text = value.strip()
+    text = re.sub(r"^(\d{4})/(\d{1,2})/(\d{1,2})", r"\1-\2-\3", value.strip())
+    text = re.sub(r"^(\d{4})-(\d)(?=\D|$)", r"\1-0\2", text)
+    text = re.sub(r"^(\d{4}-\d\d)-(\d)(?=\D|$)", r"\1-0\2", text)
     match = _ISO.match(text)
     if match and match.group("month") and match.group("day"):
         return _make(match.group("year"), match.group("month"), match.group("day"))

@@ -15,15 +15,31 @@ from linkcheck.extract.dates import find_date_in_text
 from linkcheck.models import Extraction, Format, InputProblem
 
 _EXTENSIONS = {
-    ".txt": Format.TEXT, ".text": Format.TEXT,
-    ".md": Format.MARKDOWN, ".markdown": Format.MARKDOWN, ".mdown": Format.MARKDOWN,
-    ".html": Format.HTML, ".htm": Format.HTML, ".xhtml": Format.HTML,
+    ".txt": Format.TEXT,
+    ".text": Format.TEXT,
+    ".md": Format.MARKDOWN,
+    ".markdown": Format.MARKDOWN,
+    ".mdown": Format.MARKDOWN,
+    ".html": Format.HTML,
+    ".htm": Format.HTML,
+    ".xhtml": Format.HTML,
     ".pdf": Format.PDF,
     ".docx": Format.DOCX,
 }
 # Files a directory walk passes over without a word: they are not documents.
-_IGNORED_DIRECTORIES = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__",
-                        ".linkcheck", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+_IGNORED_DIRECTORIES = {
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".linkcheck",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+}
 MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
 
 
@@ -48,7 +64,9 @@ def gather_sources(
             continue
         matches = sorted(glob.glob(given, recursive=True)) if glob.has_magic(given) else [given]
         if not matches:
-            problems.append(InputProblem(given, "missing", f"{given}: no file matches this pattern"))
+            problems.append(
+                InputProblem(given, "missing", f"{given}: no file matches this pattern")
+            )
         for match in matches:
             path = Path(match)
             if path.is_dir():
@@ -69,7 +87,9 @@ def _walk(directory: Path) -> list[Path]:
     return found
 
 
-def _read(path: Path, format: Format | None, sources: list[Source], problems: list[InputProblem]) -> None:
+def _read(
+    path: Path, format: Format | None, sources: list[Source], problems: list[InputProblem]
+) -> None:
     name = str(path)
     try:
         if path.stat().st_size > MAX_DOCUMENT_BYTES:
@@ -97,7 +117,11 @@ def detect_format(name: str, data: bytes) -> Format | None:
     if by_extension is not None:
         return by_extension
     lowered = head[:1024].lower()
-    if lowered.startswith((b"<!doctype html", b"<html")) or b"<body" in lowered or b"<a href" in lowered:
+    if (
+        lowered.startswith((b"<!doctype html", b"<html"))
+        or b"<body" in lowered
+        or b"<a href" in lowered
+    ):
         return Format.HTML
     if _looks_like_markdown(head.decode("utf-8", "replace")):
         return Format.MARKDOWN

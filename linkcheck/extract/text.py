@@ -139,14 +139,18 @@ def analyze_lines(
         if block_end is not None:
             for url, source_line, column in _pooled_urls(units, i, block_end, width):
                 links.append(
-                    RawLink(url, Location(source, page.number, source_line, column), OccurrenceKind.POOLED)
+                    RawLink(
+                        url,
+                        Location(source, page.number, source_line, column),
+                        OccurrenceKind.POOLED,
+                    )
                 )
             pending_pool_break = True
             i = block_end
             continue
 
         if i in definitions:
-            label, consumed = definitions[i]
+            label, _ = definitions[i]
             joined, extra = _join_wrapped(units, i, width)
             for url, column in joined:
                 links.append(

@@ -24,7 +24,9 @@ def _claim_cell(occurrence: Occurrence, width: int = 90) -> Text:
     match = occurrence.claim
     if match is None:
         return Text("(no claim)", style="dim")
-    text = match.claim.text if len(match.claim.text) <= width else match.claim.text[: width - 1] + "…"
+    text = (
+        match.claim.text if len(match.claim.text) <= width else match.claim.text[: width - 1] + "…"
+    )
     style = "" if match.confidence >= 0.45 else "italic"
     return Text(f"{text} ", style=style) + Text(
         f"[{match.method} {match.confidence:.2f}]", style="dim"
@@ -39,8 +41,14 @@ def render_table(report: Report) -> Group:
         for occurrence in link.occurrences:
             location = occurrence.location
             rows_by_document.setdefault(location.document, []).append(
-                (location.page or 0, location.line or 0, occurrence, link.url,
-                 link.verdict.status, link.verdict.reason)
+                (
+                    location.page or 0,
+                    location.line or 0,
+                    occurrence,
+                    link.url,
+                    link.verdict.status,
+                    link.verdict.reason,
+                )
             )
     for document in report.documents:
         rows = sorted(rows_by_document.get(document.source, []), key=lambda row: row[:2])
@@ -56,7 +64,9 @@ def render_table(report: Report) -> Group:
             verdict = Text(str(status), style=STATUS_STYLES[status])
             if reason:
                 verdict += Text(f" {reason}", style="dim")
-            table.add_row(f"{page}:{line}", str(occurrence.kind), verdict, url, _claim_cell(occurrence))
+            table.add_row(
+                f"{page}:{line}", str(occurrence.kind), verdict, url, _claim_cell(occurrence)
+            )
         if not rows:
             table.add_row("-", "-", "-", "(no links)", "")
         parts.append(table)
