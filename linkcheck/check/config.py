@@ -1,0 +1,86 @@
+"""How the checker behaves: one frozen value passed to every function that needs it."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+
+PROJECT_URL = "https://github.com/linkcheck-dev/linkcheck"
+
+
+def _version() -> str:
+    try:
+        return metadata.version("linkcheck")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+# An honest bot UA that says who we are and where to complain: faking a browser gets IPs
+# banned and triggers login/consent redirect loops (see docs/CHECKER.md, "user agent").
+DEFAULT_USER_AGENT = f"linkcheck/{_version()} (+{PROJECT_URL})"
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(pattern) for pattern in patterns)
+
+
+@dataclass(frozen=True)
+class HostRule:
+    """Per-host settings. `pattern` is a glob on the host name ("*.example.org")."""
+
+    pattern: str
+    headers: tuple[tuple[str, str], ...] = ()
+    accept: frozenset[int] = frozenset()  # statuses treated as ok for this host
+
+    def matches(self, host: str) -> bool:
+        return fnmatch.fnmatchcase(host.lower(), self.pattern.lower())
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    timeout: float = 20.0  # seconds per request, connect to last body byte
+    concurrency: int = 32  # requests in flight, all hosts together
+    host_concurrency: int = 2  # requests in flight to one host
+    host_interval: float = 0.25  # minimum seconds between request starts to one host
+    retries: int = 3  # extra attempts after the first, per request
+    max_redirects: int = 10
+    max_body_bytes: int = 1_000_000  # bounded streamed prefix kept of each page
+    retry_after_cap: float = 60.0  # a longer Retry-After stops retrying
+    max_url_seconds: float = 120.0  # total per URL, retries and backoff included
+    backoff_base: float = 1.0
+    backoff_max: float = 30.0
+    user_agent: str = DEFAULT_USER_AGENT
+    include: tuple[str, ...] = ()  # regexes; a match is checked even if excluded
+    exclude: tuple[str, ...] = ()  # regexes; a match is skipped ("excluded")
+    host_rules: tuple[HostRule, ...] = ()
+    allow_link_local: bool = False
+    exclude_private: bool = False
+    ca_bundle: str | None = None
+    check_fragments: bool = True
+    soft404_probe: bool = True
+
+    def __post_init__(self) -> None:
+        # A bad pattern fails here, at construction, not in the middle of a run.
+        _compiled(self.include)
+        _compiled(self.exclude)
+        if self.concurrency < 1 or self.host_concurrency < 1:
+            raise ValueError("concurrency and host_concurrency must be at least 1")
+        if self.retries < 0 or self.max_redirects < 0 or self.max_body_bytes < 0:
+            raise ValueError("retries, max_redirects and max_body_bytes must not be negative")
+
+    def is_excluded(self, url: str) -> bool:
+        """Include wins over exclude (as in lychee): an included URL is always checked."""
+        if any(p.search(url) for p in _compiled(self.include)):
+            return False
+        return any(p.search(url) for p in _compiled(self.exclude))
+
+    def rule_for(self, host: str) -> HostRule | None:
+        """The first matching rule wins, like a routing table: order rules specific first."""
+        for rule in self.host_rules:
+            if rule.matches(host):
+                return rule
+        return None

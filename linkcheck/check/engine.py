@@ -1,0 +1,307 @@
+"""The checker's only stateful part: one engine per run, driving the pure rules.
+
+Each unique URL is fetched once: duplicates share its task, and URLs that differ only by
+"#fragment" share one GET (a fragment is never sent to the server). Results are yielded as they
+finish. No exception about one link escapes: each becomes a `Verdict`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from linkcheck.check.answer import Answer, Fetch
+from linkcheck.check.config import CheckConfig
+from linkcheck.check.failures import BudgetExceeded, Failure, classify_exception
+from linkcheck.check.fragments import check_fragment, fragment_of
+from linkcheck.check.hosts import Limits
+from linkcheck.check.page import parse_page
+from linkcheck.check.redirects import REDIRECT_STATUSES
+from linkcheck.check.retry import Budget, host_accepts, make_retrying
+from linkcheck.check.safety import resolved_rule
+from linkcheck.check.soft404 import compare_with_probe, origin, probe_url
+from linkcheck.check.verdicts import (
+    apply_fragment,
+    apply_probe,
+    precheck,
+    probe_applies,
+    verdict_for_fetch,
+)
+from linkcheck.models import Status, Verdict
+
+K = TypeVar("K")
+T = TypeVar("T")
+
+REDIRECT_BODY_BYTES = 65536  # a redirect's body is only read so the connection can be reused
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    url: str
+    verdict: Verdict
+    body: bytes | None  # bounded prefix of the final page when it is live (ok or redirected)
+    charset: str | None  # of that body, as the server declared it (header, BOM or <meta>)
+
+
+class _Attempts:
+    def __init__(self) -> None:
+        self.count = 0
+
+
+async def read_prefix(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """At most `limit` bytes of the (decoded) body, and whether that was all of it. The caller
+    closes the response, which drops the rest unread: a 200 MB file costs `limit` bytes."""
+    if limit <= 0:
+        return b"", False
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                return b"".join(chunks)[:limit], False
+    except httpx.DecodingError:  # a broken gzip stream: keep what decoded
+        return b"".join(chunks)[:limit], False
+    return b"".join(chunks), True
+
+
+class Engine:
+    """Owns a run's limits and caches: created per `check_urls` call, never shared."""
+
+    def __init__(self, client: httpx.AsyncClient, config: CheckConfig) -> None:
+        self.client = client
+        self.config = config
+        self.limits = Limits(config.concurrency, config.host_concurrency, config.host_interval)
+        self.rng = random.Random()  # probe names and jitter; its own, not the global one
+        self._fetches: dict[str, asyncio.Task[Fetch]] = {}
+        self._probes: dict[str, asyncio.Task[Fetch]] = {}
+        self._addresses: dict[tuple[str, int], asyncio.Task[tuple[str, str] | None]] = {}
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    def _shared(
+        self,
+        cache: dict[K, asyncio.Task[T]],
+        key: K,
+        factory: Callable[[], Coroutine[Any, Any, T]],
+    ) -> Awaitable[T]:
+        """One in-flight task per key; waiters are shielded so that one cancelled waiter
+        cannot cancel the work the others wait for."""
+        task = cache.get(key)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(factory())
+            cache[key] = task
+            self._tasks.append(task)
+        return asyncio.shield(task)
+
+    async def run(self, urls: Iterable[str]) -> AsyncGenerator[CheckResult, None]:
+        tasks = [
+            asyncio.get_running_loop().create_task(self.check(url)) for url in dict.fromkeys(urls)
+        ]
+        self._tasks.extend(tasks)
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                yield await next_done
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Cancel whatever is still running (the consumer stopped early) and wait for it."""
+        pending = [task for task in self._tasks if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def check(self, url: str) -> CheckResult:
+        try:
+            return await self._check(url)
+        except Exception as exc:  # the last resort: a bug on one link must not lose the others
+            detail = f"internal error: {type(exc).__name__}: {exc}"
+            return CheckResult(url, Verdict(Status.UNREACHABLE, "error", detail=detail), None, None)
+
+    async def _check(self, url: str) -> CheckResult:
+        config = self.config
+        early = precheck(url, config)
+        if early is not None:
+            return CheckResult(url, early, None, None)
+        page_url = url.partition("#")[0]  # the fragment is never sent to the server
+        refused = await self._address_rule(page_url)
+        if refused is not None:
+            reason, detail = refused
+            return CheckResult(url, Verdict(Status.SKIPPED, reason, detail=detail), None, None)
+        fetch = await self._shared(self._fetches, page_url, lambda: self._fetch(page_url))
+        verdict = verdict_for_fetch(fetch, config)
+        if config.soft404_probe and probe_applies(verdict, fetch):
+            landing = fetch.landing_url
+            probe = await self._shared(
+                self._probes, origin(landing), lambda: self._fetch(probe_url(landing, self.rng))
+            )
+            verdict = apply_probe(verdict, compare_with_probe(fetch, probe))
+        fragment = fragment_of(url)
+        if config.check_fragments and fragment:
+            complete = fetch.answer.complete if fetch.answer is not None else True
+            verdict = apply_fragment(verdict, check_fragment(fragment, fetch.page, complete))
+        # Only a live page's text is worth handing on: an error or challenge page supports
+        # no claim, and dropping it keeps a large run's memory to the pages that matter.
+        live = verdict.status in (Status.OK, Status.REDIRECTED)
+        if not live or fetch.answer is None:
+            return CheckResult(url, verdict, None, None)
+        charset = fetch.page.charset if fetch.page is not None else None
+        return CheckResult(url, verdict, fetch.answer.body, charset)
+
+    async def _address_rule(self, url: str) -> tuple[str, str] | None:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        timeout = min(self.config.timeout, 10.0)
+        return await self._shared(
+            self._addresses, (host, port), lambda: resolved_rule(host, port, self.config, timeout)
+        )
+
+    async def _fetch(self, url: str) -> Fetch:
+        """GET `url` and follow its redirects by hand, each hop with its own retries."""
+        config = self.config
+        budget = Budget(config.max_url_seconds)
+        attempts = _Attempts()
+        hops: list[tuple[int, str]] = []
+        visits = {url: 1}
+        current = url
+        answer: Answer | None = None
+        failure: Failure | None = None
+        try:
+            while True:
+                answer = await self._request(current, budget, attempts)
+                target = answer.location
+                if (
+                    answer.status not in REDIRECT_STATUSES
+                    or target is None
+                    or host_accepts(config, answer.url, answer.status)
+                ):
+                    break
+                if len(hops) >= config.max_redirects:
+                    detail = f"more than {config.max_redirects} redirects (next: {target})"
+                    failure = Failure(Status.BROKEN, "too-many-redirects", detail, False)
+                    break
+                hops.append((answer.status, target))
+                seen = visits.get(target, 0)
+                # Revisiting a URL is a loop, unless the hop set a cookie: "set a cookie and
+                # come back" is a common (and finite) dance.
+                if seen and (seen >= 2 or not answer.sets_cookie):
+                    chain = " → ".join([url, *(hop for _, hop in hops)])
+                    failure = Failure(
+                        Status.BROKEN, "redirect-loop", f"redirect loop: {chain}", False
+                    )
+                    break
+                visits[target] = seen + 1
+                refused = await self._refuse_target(target)
+                if refused is not None:
+                    failure = refused
+                    break
+                current = target
+        except Exception as exc:  # every transport problem becomes a Failure value
+            failure = classify_exception(exc, current, config.timeout)
+        page = None
+        if answer is not None and failure is None:
+            page = parse_page(answer.body, answer.content_type)
+        return Fetch(url, tuple(hops), answer, failure, page, attempts.count, budget.used())
+
+    async def _refuse_target(self, target: str) -> Failure | None:
+        """A redirect may not lead where a cited URL may not (metadata services, other schemes)."""
+        verdict = precheck(target, self.config, patterns=False)
+        if verdict is not None:
+            detail = f"redirects to {target}: {verdict.detail}"
+            return Failure(verdict.status, verdict.reason or "error", detail, False)
+        refused = await self._address_rule(target)
+        if refused is not None:
+            reason, why = refused
+            return Failure(Status.SKIPPED, reason, f"redirects to {target}: {why}", False)
+        return None
+
+    async def _request(self, url: str, budget: Budget, attempts: _Attempts) -> Answer:
+        retrying = make_retrying(self.config, budget, self.rng, self._hold_off)
+        answer: Answer = await retrying(self._attempt, url, budget, attempts)
+        return answer
+
+    def _hold_off(self, answer: Answer, seconds: float) -> None:
+        self.limits.hold_off(urlsplit(answer.url).hostname or "", seconds)
+
+    async def _attempt(self, url: str, budget: Budget, attempts: _Attempts) -> Answer:
+        config = self.config
+        host = urlsplit(url).hostname or ""
+        given_up = f"no verdict within max_url_seconds ({config.max_url_seconds:g} s)"
+        if budget.remaining() <= 0:
+            raise BudgetExceeded(given_up)
+        async with self.limits.slot(host) as waited:
+            budget.queued(waited)
+            remaining = budget.remaining()
+            if remaining <= 0:
+                raise BudgetExceeded(given_up)
+            attempts.count += 1
+            rule = config.rule_for(host)
+            headers = dict(rule.headers) if rule is not None and rule.headers else None
+            limit = min(config.timeout, remaining)
+            connected = False
+
+            async def trace(event: str, info: object) -> None:
+                # httpcore's trace events: a TCP connection came up (or a pooled one is in use).
+                nonlocal connected
+                if event == "connection.connect_tcp.complete" or event.startswith("http"):
+                    connected = True
+
+            try:
+                async with (
+                    asyncio.timeout(limit),
+                    self.client.stream(
+                        "GET", url, headers=headers, extensions={"trace": trace}
+                    ) as response,
+                ):
+                    size = config.max_body_bytes
+                    if response.status_code in REDIRECT_STATUSES:
+                        size = min(size, REDIRECT_BODY_BYTES)
+                    body, complete = await read_prefix(response, size)
+            except TimeoutError as exc:
+                if limit < config.timeout:
+                    raise BudgetExceeded(given_up) from exc
+                if not connected:
+                    # Still resolving or connecting: no server has answered, which is what an
+                    # offline machine (or a resolver that drops queries) looks like.
+                    raise httpx.ConnectTimeout(f"no connection within {limit:g} s") from exc
+                raise
+            return Answer(
+                url=url,
+                status=response.status_code,
+                headers=response.headers,
+                body=body,
+                complete=complete,
+                reason_phrase=response.reason_phrase,
+            )
+
+
+async def check_urls(
+    urls: Iterable[str], client: httpx.AsyncClient, config: CheckConfig
+) -> AsyncGenerator[CheckResult, None]:
+    """Check every unique URL once; yield each result as soon as it is known.
+
+    A consumer that may stop early should wrap the iterator in `contextlib.aclosing` so the
+    checks still running are cancelled at once rather than when the generator is collected.
+    """
+    engine = Engine(client, config)
+    async with contextlib.aclosing(engine.run(urls)) as results:
+        async for result in results:
+            yield result
+
+
+async def check_url(url: str, client: httpx.AsyncClient, config: CheckConfig) -> CheckResult:
+    engine = Engine(client, config)
+    try:
+        return await engine.check(url)
+    finally:
+        await engine.aclose()

@@ -1,0 +1,168 @@
+"""The engine: one fetch per unique URL, streaming results, politeness, no escaping errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import itertools
+import socket
+import time
+
+from servers.scenario import FAST, Scenario, check_all
+
+from linkcheck.check import CheckConfig, CheckResult, check_url, check_urls, make_client
+from linkcheck.check import network_unreachable as offline
+from linkcheck.models import Status, Verdict
+
+
+def test_same_url_five_times_is_one_request_and_one_result(servers: Scenario) -> None:
+    url = servers.url("a", "/ok")
+    results = check_all([url] * 5)
+    assert list(results) == [url]
+    assert results[url].verdict.status is Status.OK
+    assert servers.count("a", "/ok") == 1
+
+
+def test_urls_differing_by_fragment_share_one_in_flight_request(servers: Scenario) -> None:
+    urls = [servers.url("a", "/slow?s=0.3") + f"#part-{i}" for i in range(4)]
+    results = check_all(urls)
+    assert set(results) == set(urls)
+    assert all(r.verdict.status is Status.OK for r in results.values())
+    assert servers.count("a", "/slow?s=0.3") == 1
+
+
+def test_results_stream_as_they_finish(servers: Scenario) -> None:
+    slow, fast = servers.url("a", "/slow?s=1.0"), servers.url("b", "/ok")
+
+    async def main() -> list[tuple[str, float]]:
+        arrivals: list[tuple[str, float]] = []
+        started = time.monotonic()
+        async with make_client(FAST) as client:
+            async for result in check_urls([slow, fast], client, FAST):
+                arrivals.append((result.url, time.monotonic() - started))
+        return arrivals
+
+    arrivals = asyncio.run(main())
+    assert [url for url, _ in arrivals] == [fast, slow]
+    assert arrivals[0][1] < 0.7  # the fast result did not wait for the slow one
+    assert arrivals[1][1] >= 1.0
+    assert servers.count("a", "/slow?s=1.0") == servers.count("b", "/ok") == 1
+
+
+def test_per_host_interval_spaces_request_starts(servers: Scenario) -> None:
+    config = dataclasses.replace(FAST, host_concurrency=1, host_interval=0.2, soft404_probe=False)
+    urls = [servers.url("c", f"/ok?n={i}") for i in range(5)] + [servers.url("b", "/ok")]
+    results = check_all(urls, config)
+    assert all((r.verdict.status, r.verdict.reason) == (Status.OK, None) for r in results.values())
+    starts = sorted(seen.at for seen in servers.seen("c"))
+    assert len(starts) == 5
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    # The client spaces its starts exactly; the server sees the first request late by the TCP
+    # connect (the others reuse the connection), so that one gap gets a looser bound.
+    assert gaps[0] >= 0.12, gaps
+    assert min(gaps[1:]) >= 0.18, gaps
+    assert starts[-1] - starts[0] >= 4 * 0.2 - 0.05
+    # Another host is not held back by host c's pacing.
+    assert servers.seen("b")[0].at - starts[0] < 0.15
+    assert servers.total("b") == 1
+
+
+def test_host_concurrency_one_serialises_a_host(servers: Scenario) -> None:
+    config = dataclasses.replace(FAST, host_concurrency=1, soft404_probe=False)
+    urls = [servers.url("c", f"/slow?s=0.2&n={i}") for i in range(3)]
+    started = time.monotonic()
+    results = check_all(urls, config)
+    assert time.monotonic() - started >= 0.6
+    assert all((r.verdict.status, r.verdict.reason) == (Status.OK, None) for r in results.values())
+    assert servers.total("c") == 3
+
+
+def test_global_concurrency_caps_requests_in_flight(servers: Scenario) -> None:
+    config = dataclasses.replace(FAST, concurrency=1, soft404_probe=False)
+    urls = [servers.url(name, "/slow?s=0.2") for name in ("a", "b", "c")]
+    started = time.monotonic()
+    results = check_all(urls, config)
+    assert time.monotonic() - started >= 0.6
+    assert all((r.verdict.status, r.verdict.reason) == (Status.OK, None) for r in results.values())
+    assert servers.total() == 3
+
+
+def test_stopping_early_cancels_the_rest(servers: Scenario) -> None:
+    urls = [servers.url("b", "/ok"), servers.url("a", "/hang?s=3")]
+
+    async def main() -> tuple[CheckResult, float]:
+        async with make_client(FAST) as client:
+            async with contextlib.aclosing(check_urls(urls, client, FAST)) as results:
+                first = await anext(results)
+            return first, time.monotonic()  # the hanging check is already cancelled here
+
+    started = time.monotonic()
+    first, closed = asyncio.run(main())
+    assert first.url == urls[0]
+    assert closed - started < 1.0
+    assert servers.count("a", "/hang?s=3") == 1
+
+
+def test_no_exception_escapes_even_with_a_closed_client(servers: Scenario) -> None:
+    async def main() -> list[CheckResult]:
+        client = make_client(FAST)
+        await client.aclose()
+        return [r async for r in check_urls([servers.url("a", "/ok")], client, FAST)]
+
+    [result] = asyncio.run(main())
+    assert (result.verdict.status, result.verdict.reason) == (Status.UNREACHABLE, "error")
+    assert result.verdict.detail
+    assert servers.total() == 0
+
+
+def test_check_url_checks_one(servers: Scenario) -> None:
+    async def main() -> CheckResult:
+        async with make_client(FAST) as client:
+            return await check_url(servers.url("a", "/gone"), client, FAST)
+
+    result = asyncio.run(main())
+    assert (result.verdict.status, result.verdict.reason) == (Status.BROKEN, "http-410")
+    assert servers.count("a", "/gone") == 1
+
+
+def test_network_unreachable_on_real_failures(servers: Scenario) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    dns = ["http://nonexistent.invalid/a", "https://also-missing.invalid/b"]
+    only_dns = check_all([*dns, "mailto:x@example.org"])
+    assert offline(r.verdict for r in only_dns.values())
+    with_refused = check_all([*dns, refused])
+    assert not offline(r.verdict for r in with_refused.values())
+    with_http = check_all([*dns, servers.url("a", "/missing")])
+    assert not offline(r.verdict for r in with_http.values())
+    assert servers.total() == 1
+
+
+def test_network_unreachable_rules() -> None:
+    dns = Verdict(Status.UNREACHABLE, "dns")
+    no_route = Verdict(Status.UNREACHABLE, "unreachable-network")
+    skipped = Verdict(Status.SKIPPED, "excluded")
+    assert offline([dns, no_route, skipped])
+    assert not offline([])
+    assert not offline([skipped])
+    assert not offline([dns, Verdict(Status.UNREACHABLE, "refused")])
+    assert not offline([dns, Verdict(Status.UNREACHABLE, "timeout")])
+    assert not offline([dns, Verdict(Status.BROKEN, "http-404", http_status=404)])
+    # Connections that never came up: offline across several URLs, one firewalled host alone not.
+    stalled = Verdict(Status.UNREACHABLE, "connect-timeout")
+    assert offline([stalled, stalled, stalled])
+    assert offline([dns, stalled])
+    assert not offline([stalled])
+    assert not offline([stalled, stalled, Verdict(Status.UNREACHABLE, "timeout")])
+    # A redirect was an HTTP answer, even if its target then failed to resolve.
+    assert not offline([dns, Verdict(Status.UNREACHABLE, "dns", redirects=("http://x.invalid/",))])
+
+
+def test_default_config_is_for_the_real_internet() -> None:
+    config = CheckConfig()
+    assert (config.timeout, config.concurrency, config.host_concurrency) == (20.0, 32, 2)
+    assert (config.retries, config.max_redirects, config.max_body_bytes) == (3, 10, 1_000_000)
+    assert config.user_agent.startswith("linkcheck/")
+    assert "https://github.com/linkcheck-dev/linkcheck" in config.user_agent

@@ -1,0 +1,225 @@
+"""The checker's pure rules, without a network."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import ssl
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from linkcheck.check import CheckConfig, HostRule
+from linkcheck.check.answer import Answer, Fetch
+from linkcheck.check.botwall import bot_wall
+from linkcheck.check.failures import classify_exception
+from linkcheck.check.fragments import FragmentFinding, check_fragment
+from linkcheck.check.page import TITLE_MAX, parse_page
+from linkcheck.check.redirects import classify_chain, equivalent, is_error_path, is_root_like
+from linkcheck.check.retry import backoff, parse_retry_after
+from linkcheck.check.safety import host_rule, literal_address
+from linkcheck.check.soft404 import ProbeFinding, compare_with_probe, probe_url, says_missing
+from linkcheck.check.verdicts import precheck
+from linkcheck.models import Status
+
+NOW = dt.datetime(2025, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
+
+
+def test_retry_after_seconds_and_dates() -> None:
+    assert parse_retry_after("1") == 1.0
+    assert parse_retry_after(" 120 ") == 120.0
+    assert parse_retry_after("Wed, 01 Jan 2025 12:00:30 GMT", NOW) == 30.0
+    assert parse_retry_after("Wed, 01 Jan 2025 11:00:00 GMT", NOW) == 0.0  # in the past
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("-5") == 0.0
+
+
+def test_backoff_grows_with_jitter_and_is_capped() -> None:
+    config = CheckConfig(backoff_base=1.0, backoff_max=30.0)
+    rng = random.Random(7)
+    first, second, third = (backoff(n, config, rng) for n in (1, 2, 3))
+    assert 1.0 <= first <= 2.0 and 2.0 <= second <= 3.0 and 4.0 <= third <= 5.0
+    assert backoff(50, config, rng) == 30.0
+
+
+def test_root_like_and_error_paths() -> None:
+    assert is_root_like("https://example.org") and is_root_like("https://example.org/")
+    assert is_root_like("https://example.org/index.html") and is_root_like("https://x.gob.mx/es/")
+    assert not is_root_like("https://example.org/ok")
+    assert not is_root_like("https://example.org/?p=123")
+    for path in ("/404", "/404.html", "/errors/notfound", "/page-not-found", "/Error.aspx"):
+        assert is_error_path("https://example.org" + path), path
+    for path in ("/docs/error-handling", "/terror", "/reports/4040"):
+        assert not is_error_path("https://example.org" + path), path
+
+
+def test_equivalent_urls() -> None:
+    assert equivalent("http://example.org/a", "https://example.org/a")
+    assert equivalent("http://example.org/a", "https://www.example.org/a/")
+    assert not equivalent("http://example.org/a", "https://example.org/b")
+    assert not equivalent("https://example.org:8443/a", "https://example.org/a")
+
+
+def test_chain_rules() -> None:
+    url = "http://example.org/report"
+    assert classify_chain(url, ()).status is Status.OK
+    upgrade = classify_chain(url, ((301, "https://example.org/report"),))
+    assert (upgrade.status, upgrade.final_url) == (Status.OK, "https://example.org/report")
+    moved = classify_chain(url, ((308, "https://example.org/new"),))
+    assert (moved.status, moved.final_url) == (Status.REDIRECTED, "https://example.org/new")
+    temporary = classify_chain(url, ((302, "https://example.org/new"),))
+    assert temporary.status is Status.OK
+    root = classify_chain(url, ((301, "https://example.org/"),))
+    assert (root.status, root.reason) == (Status.BROKEN, "redirect-to-root")
+    root_to_root = classify_chain("http://example.org/", ((301, "https://www.example.org/en/"),))
+    assert root_to_root.status is Status.REDIRECTED
+
+
+def test_soft_404_words() -> None:
+    def title(text: str) -> str | None:
+        return says_missing(
+            parse_page(f"<title>{text}</title>".encode(), "text/html"), "https://x/y"
+        )
+
+    for text in (
+        "Page not found",
+        "404 - Not Found",
+        "Error 404",
+        "Página no encontrada",
+        "Lo sentimos: no se encontró",
+        "La página no existe",
+        "This page doesn't exist",
+        "Seite nicht gefunden",
+    ):
+        assert title(text) == text, text
+    for text in (
+        "Annual report 2023",
+        "Form 404 instructions for exporters",
+        "Why the promised border fund does not exist, and what the ministry plans instead",
+    ):
+        assert title(text) is None, text
+    # A page about errors may be titled like one.
+    page = parse_page(b"<title>404 Not Found - HTTP | MDN</title>", "text/html")
+    assert says_missing(page, "https://developer.example/docs/Web/HTTP/Status/404") is None
+
+
+def test_page_parsing_is_lenient_and_bounded() -> None:
+    html = (
+        b"<html><head><title>\n  Annual\n report  </title></head><body>"
+        b"<svg><title>icon</title></svg><h1 id='top-h'>Findings <b>2023</b></h1>"
+        b"<script>var hidden = 1;</script><p>Visible words"
+    )
+    page = parse_page(html, None)
+    assert page.is_html and page.title == "Annual report" and page.h1 == "Findings 2023"
+    assert "top-h" in page.anchors and page.has_script
+    assert "hidden" not in " ".join(page.tokens) and "Visible" in page.tokens
+    long_title = parse_page(b"<title>" + b"word " * 200 + b"</title>", "text/html").title
+    assert long_title is not None and len(long_title) == TITLE_MAX
+
+
+@given(st.binary(max_size=2000), st.sampled_from([None, "text/html", "text/html; charset=bogus"]))
+def test_page_parsing_never_raises(body: bytes, content_type: str | None) -> None:
+    page = parse_page(body, content_type)
+    assert page.title is None or len(page.title) <= TITLE_MAX
+
+
+def test_fragment_rules() -> None:
+    page = parse_page(b"<h2 id='a%20b'>x</h2><h2 id='user-content-intro'>", "text/html")
+    assert check_fragment("user-content-intro", page, True).finding is FragmentFinding.PRESENT
+    assert check_fragment("intro", page, True).finding is FragmentFinding.PRESENT  # GitHub style
+    assert check_fragment("top", page, True).finding is FragmentFinding.PRESENT
+    assert check_fragment("nope", page, True).finding is FragmentFinding.MISSING
+    assert check_fragment("nope", page, False).finding is FragmentFinding.UNCHECKED  # cut short
+    assert check_fragment(":~:text=x", page, True).finding is FragmentFinding.UNCHECKED
+    assert check_fragment("!/app", page, True).finding is FragmentFinding.UNCHECKED
+
+
+def test_bot_wall_fingerprints() -> None:
+    def wall(status: int, body: bytes = b"", **headers: str) -> str | None:
+        return bot_wall(
+            status, httpx.Headers({k.replace("_", "-"): v for k, v in headers.items()}), body
+        )
+
+    assert wall(403, cf_mitigated="challenge") is not None
+    assert wall(503, b"<title>Just a moment...</title>", server="cloudflare") is not None
+    assert wall(403, b"Access Denied. Reference #18.abc", server="AkamaiGHost") is not None
+    assert wall(403, b"<script src='//geo.captcha-delivery.com/x.js'>") is not None
+    assert wall(403, b"Request unsuccessful. Incapsula incident ID: 1") is not None
+    assert wall(403, b"Forbidden") is None  # a plain 403 is no bot wall
+    assert wall(403, b"Access denied") is None  # nor is "access denied" without a vendor
+    assert wall(200, b"we use a captcha on our forms") is None  # a live page may say captcha
+
+
+def test_probe_comparison_and_app_shells() -> None:
+    def fetch(url: str, body: bytes, status: int = 200) -> Fetch:
+        answer = Answer(url, status, httpx.Headers({"content-type": "text/html"}), body)
+        return Fetch(url, answer=answer, page=parse_page(body, "text/html"), attempts=1)
+
+    text = b"<title>Home</title><p>" + b"many words of the home page " * 10 + b"</p>"
+    probe = fetch("https://x.org/abcdefghijklmnopqrstuvwxy", text)
+    assert compare_with_probe(fetch("https://x.org/a", text), probe).finding is ProbeFinding.SAME
+    other = b"<title>Report</title><p>" + b"a real report with numbers " * 10 + b"</p>"
+    assert compare_with_probe(fetch("https://x.org/a", other), probe).finding is (
+        ProbeFinding.DIFFERENT
+    )
+    honest = fetch("https://x.org/zzz", b"<title>Not found</title>", status=404)
+    assert compare_with_probe(fetch("https://x.org/a", text), honest).finding is (
+        ProbeFinding.HONEST
+    )
+    shell = b"<title>App</title><div id='root'></div><script src='/app.js'></script>"
+    shell_probe = fetch("https://x.org/qqq", shell)
+    assert compare_with_probe(fetch("https://x.org/a", shell), shell_probe).finding is (
+        ProbeFinding.APP_SHELL
+    )
+    probe_name = probe_url("https://x.org/deep/page?q=1", random.Random(1))
+    assert probe_name.startswith("https://x.org/") and len(probe_name) == len("https://x.org/") + 25
+
+
+def test_address_rules() -> None:
+    config = CheckConfig()
+    assert host_rule("169.254.169.254", config) is not None
+    assert host_rule("[fd00:ec2::254]", config) is not None
+    assert host_rule("metadata.google.internal", config) is not None
+    assert host_rule("127.0.0.1", config) is None
+    assert host_rule("10.0.0.1", config) is None
+    assert host_rule("169.254.169.254", CheckConfig(allow_link_local=True)) is None
+    excluded = host_rule("192.168.1.1", CheckConfig(exclude_private=True))
+    assert excluded is not None and excluded[0] == "excluded"
+    assert literal_address("example.org") is None
+
+
+def test_prechecks() -> None:
+    config = CheckConfig(exclude=(r"example\.org",), include=(r"example\.org/keep",))
+    assert precheck("https://example.org/drop", config) is not None
+    assert precheck("https://example.org/keep/this", config) is None
+    invalid = precheck("http://example.org:notaport/", config)
+    assert invalid is not None and (invalid.status, invalid.reason) == (Status.BROKEN, "error")
+    assert CheckConfig(host_rules=(HostRule("*.gov.example"),)).rule_for("www.gov.example")
+
+
+def test_exception_classification_is_actionable() -> None:
+    error = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    error.verify_message = "self-signed certificate"
+    wrapped = httpx.ConnectError("handshake failed")
+    wrapped.__cause__ = error
+    failure = classify_exception(wrapped, "https://example.org/", 20.0)
+    assert (failure.reason, failure.retryable) == ("tls", False)
+    assert failure.detail == "certificate verify failed: self-signed certificate"
+    reset = classify_exception(httpx.RemoteProtocolError("peer closed"), "https://x.org/", 20.0)
+    assert (reset.reason, reset.retryable) == ("connection-reset", True)
+    timeout = classify_exception(httpx.ReadTimeout("slow"), "https://x.org/", 20.0)
+    assert (timeout.reason, timeout.retryable, timeout.status) == (
+        "timeout",
+        True,
+        Status.UNREACHABLE,
+    )
+    unknown = classify_exception(RuntimeError("boom"), None, 20.0)
+    assert (unknown.reason, unknown.retryable) == ("error", False)
+
+
+def test_bad_patterns_fail_at_construction() -> None:
+    with pytest.raises(Exception):  # noqa: B017 - re.error, whatever the Python version
+        CheckConfig(exclude=("(",))
