@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from linkcheck import __version__
 from linkcheck.errors import ExitCode
 from linkcheck.models import Format, Report
+from linkcheck.report import OutputFormat, parse_fail_on
 
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
+if TYPE_CHECKING:
+    from linkcheck.check import CheckConfig
 
 
 app = typer.Typer(
@@ -57,58 +55,80 @@ def _parse_date(value: str | None) -> dt.date | None:
         ) from None
 
 
+EXTRACT_FORMATS = (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.CSV)
+
+
 def _split_formats(
-    values: list[str], input_format: Format | None
-) -> tuple[OutputFormat, Format | None]:
-    """--format names the report format; for stdin it may also name the document's format
-    (the two sets of names do not overlap), as may --input-format."""
-    output = OutputFormat.TABLE
+    values: list[str], input_format: Format | None, allowed: tuple[OutputFormat, ...]
+) -> tuple[OutputFormat | None, Format | None]:
+    """The report format named by --format and, for `extract`, a document format for stdin
+    (the two sets of names do not overlap there); `audit` takes that from --input-format."""
+    output: OutputFormat | None = None
     document_format = input_format
+    document_names = [str(f) for f in Format] if allowed == EXTRACT_FORMATS else []
     for value in values:
         lowered = value.lower()
-        if lowered in OutputFormat.__members__.values():
+        if lowered in [str(f) for f in allowed]:
             output = OutputFormat(lowered)
-        elif lowered in Format.__members__.values():
+        elif lowered in document_names:
             document_format = Format(lowered)
         else:
-            names = ", ".join([*OutputFormat, *Format])
+            names = ", ".join([*map(str, allowed), *document_names])
             raise typer.BadParameter(f"{value!r} (choose from {names})", param_hint="--format")
     return output, document_format
+
+
+def _outputs(
+    output_format: OutputFormat | None, values: list[str], allowed: tuple[OutputFormat, ...]
+) -> list[tuple[OutputFormat, Path | None]]:
+    """Where each report goes: `--output FORMAT:FILE` (repeatable), or `--format F --output
+    FILE`; with no file, the --format (default: the table) goes to standard output."""
+    targets: list[tuple[OutputFormat, Path | None]] = []
+    plain: list[Path] = []
+    for value in values:
+        prefix, colon, rest = value.partition(":")
+        if colon and rest and prefix.lower() in [str(f) for f in OutputFormat]:
+            if OutputFormat(prefix.lower()) not in allowed:
+                names = ", ".join(map(str, allowed))
+                message = f"{prefix!r} is not a format of this command ({names})"
+                raise typer.BadParameter(message, param_hint="--output")
+            targets.append((OutputFormat(prefix.lower()), Path(rest)))
+        else:
+            plain.append(Path(value))
+    chosen = output_format or OutputFormat.TABLE
+    targets.extend((chosen, path) for path in plain)
+    if not targets or (output_format is not None and not plain):
+        targets.append((chosen, None))
+    return targets
 
 
 def _read_stdin(paths: list[str]) -> bytes | None:
     return sys.stdin.buffer.read() if "-" in paths else None
 
 
-def _write(report: Report, output_format: OutputFormat, output: Path | None) -> None:
-    if output_format is OutputFormat.JSON:
-        from linkcheck.report.json import render_json
+def _write_outputs(
+    report: Report,
+    targets: list[tuple[OutputFormat, Path | None]],
+    fail_on: frozenset[str] | None = None,
+) -> None:
+    from linkcheck.report import DEFAULT_FAIL_ON, render
 
-        text = render_json(report)
-    elif output_format is OutputFormat.CSV:
-        from linkcheck.report.csv import render_csv
+    for output_format, path in targets:
+        if path is None and output_format is OutputFormat.TABLE:
+            from rich.console import Console
 
-        text = render_csv(report)
-    else:
-        from rich.console import Console
+            from linkcheck.report.table import render_table
 
-        from linkcheck.report.table import render_table
-
-        console = Console(
-            file=output.open("w", encoding="utf-8") if output else None,
-            width=160 if output else None,
-        )
-        console.print(render_table(report))
-        if output:
-            console.file.close()
-        return
-    if output is None:
-        sys.stdout.write(text)
-    else:
+            Console(highlight=False).print(render_table(report))
+            continue
+        text = render(report, output_format, fail_on=fail_on or DEFAULT_FAIL_ON)
+        if path is None:
+            sys.stdout.write(text)
+            continue
         try:
-            output.write_text(text, encoding="utf-8")
+            path.write_text(text, encoding="utf-8")
         except OSError as error:
-            message = f"cannot write {output}: {error.strerror}"
+            message = f"cannot write {path}: {error.strerror}"
             raise typer.BadParameter(message, param_hint="--output") from None
 
 
@@ -131,7 +151,12 @@ FormatOption = Annotated[
     ),
 ]
 OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    list[str],
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the report to FILE (in the --format), or FORMAT:FILE; repeatable.",
+    ),
 ]
 InputFormatOption = Annotated[
     Format | None,
@@ -150,7 +175,7 @@ DateOption = Annotated[
 def extract(
     paths: PathsArgument,
     format: FormatOption = [],  # noqa: B006 - typer reads the default, never mutates it
-    output: OutputOption = None,
+    output: OutputOption = [],  # noqa: B006
     input_format: InputFormatOption = None,
     base_url: BaseUrlOption = None,
     date: DateOption = None,
@@ -158,7 +183,8 @@ def extract(
     """Every link of the documents, where it occurs, and the claim it supports. No network."""
     from linkcheck.api import extract as run_extract
 
-    output_format, document_format = _split_formats(format, input_format)
+    output_format, document_format = _split_formats(format, input_format, EXTRACT_FORMATS)
+    targets = _outputs(output_format, output, EXTRACT_FORMATS)
     report = run_extract(
         paths,
         input_format=document_format,
@@ -166,7 +192,7 @@ def extract(
         date=_parse_date(date),
         stdin=_read_stdin(paths),
     )
-    _write(report, output_format, output)
+    _write_outputs(report, targets)
     _report_problems(report)
     raise typer.Exit(ExitCode.INPUT if report.problems else ExitCode.OK)
 
@@ -175,15 +201,73 @@ def extract(
 def audit(
     paths: PathsArgument,
     format: FormatOption = [],  # noqa: B006
-    output: OutputOption = None,
+    output: OutputOption = [],  # noqa: B006
     input_format: InputFormatOption = None,
     base_url: BaseUrlOption = None,
     date: DateOption = None,
+    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 20.0,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight, all hosts.")] = 32,
+    host_concurrency: Annotated[int, typer.Option(help="Requests in flight per host.")] = 2,
+    host_interval: Annotated[
+        float, typer.Option(help="Minimum seconds between requests to one host.")
+    ] = 0.25,
+    retries: Annotated[int, typer.Option(help="Retries of a transient failure.")] = 3,
+    exclude: Annotated[
+        list[str], typer.Option(help="Skip URLs matching this regex (repeatable).")
+    ] = [],  # noqa: B006
+    include: Annotated[
+        list[str], typer.Option(help="Check URLs matching this regex even if excluded.")
+    ] = [],  # noqa: B006
+    user_agent: Annotated[str | None, typer.Option(help="User-Agent header.")] = None,
+    ca_bundle: Annotated[
+        Path | None, typer.Option(help="Extra CA certificates to trust (PEM).")
+    ] = None,
+    max_body: Annotated[int, typer.Option(help="Bytes of each page read at most.")] = 1_000_000,
+    allow_link_local: Annotated[
+        bool, typer.Option(help="Allow 169.254.0.0/16 and cloud-metadata addresses.")
+    ] = False,
+    exclude_private: Annotated[
+        bool, typer.Option(help="Skip private addresses (10/8, 172.16/12, 192.168/16).")
+    ] = False,
+    offline: Annotated[
+        bool, typer.Option(help="Do not check links (offline stages only).")
+    ] = False,
+    fail_on: Annotated[
+        str, typer.Option(help="Statuses that fail the run: broken,blocked,redirected,...")
+    ] = "broken",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show redirects too.")] = False,
 ) -> None:
-    """Extract, match claims, and report every link of the documents."""
-    from linkcheck.api import extract as run_extract
+    """Extract links, match claims, check every unique URL, and report."""
+    import asyncio
 
-    output_format, document_format = _split_formats(format, input_format)
+    from rich.console import Console
+
+    from linkcheck.api import extract as run_extract
+    from linkcheck.report import exit_code
+    from linkcheck.report.terminal import print_summary, progress_bar
+
+    output_format, document_format = _split_formats(format, input_format, tuple(OutputFormat))
+    targets = _outputs(output_format, output, tuple(OutputFormat))
+    check_config = (
+        None
+        if offline
+        else _check_config(
+            timeout=timeout,
+            concurrency=concurrency,
+            host_concurrency=host_concurrency,
+            host_interval=host_interval,
+            retries=retries,
+            exclude=exclude,
+            include=include,
+            user_agent=user_agent,
+            ca_bundle=ca_bundle,
+            max_body=max_body,
+            allow_link_local=allow_link_local,
+            exclude_private=exclude_private,
+        )
+    )
+    failure_set = _parse_fail_on(fail_on)
     report = run_extract(
         paths,
         input_format=document_format,
@@ -191,9 +275,57 @@ def audit(
         date=_parse_date(date),
         stdin=_read_stdin(paths),
     )
-    _write(report, output_format, output)
-    _report_problems(report)
-    raise typer.Exit(ExitCode.INPUT if report.problems else ExitCode.OK)
+    console = Console(stderr=True, quiet=quiet, highlight=False)
+    offline_run = False
+    if check_config is not None:
+        from linkcheck.pipeline import check_with_client
+
+        with progress_bar(console, enabled=not quiet) as progress:
+            result = asyncio.run(check_with_client(report, check_config, progress))
+        report, offline_run = result.report, result.offline
+    _write_outputs(report, targets, failure_set)
+    if any(path is not None or f is not OutputFormat.TABLE for f, path in targets):
+        print_summary(report, console, verbose=verbose)
+    else:
+        _report_problems(report)
+    if offline_run:
+        typer.echo("linkcheck: could not check: the network is unreachable", err=True)
+    raise typer.Exit(exit_code(report, failure_set, offline=offline_run))
+
+
+def _parse_fail_on(text: str) -> frozenset[str]:
+    try:
+        return parse_fail_on(text)
+    except ValueError as error:
+        raise typer.BadParameter(
+            str(error).removeprefix("--fail-on: "), param_hint="--fail-on"
+        ) from None
+
+
+def _check_config(**options: Any) -> CheckConfig:
+    from linkcheck.check import CheckConfig
+
+    values = {
+        "timeout": options["timeout"],
+        "concurrency": options["concurrency"],
+        "host_concurrency": options["host_concurrency"],
+        "host_interval": options["host_interval"],
+        "retries": options["retries"],
+        "exclude": tuple(options["exclude"]),
+        "include": tuple(options["include"]),
+        "ca_bundle": str(options["ca_bundle"]) if options["ca_bundle"] else None,
+        "max_body_bytes": options["max_body"],
+        "allow_link_local": options["allow_link_local"],
+        "exclude_private": options["exclude_private"],
+    }
+    if options["user_agent"]:
+        values["user_agent"] = options["user_agent"]
+    if values["ca_bundle"] and not Path(values["ca_bundle"]).is_file():
+        raise typer.BadParameter(f"{values['ca_bundle']}: no such file", param_hint="--ca-bundle")
+    try:
+        return CheckConfig(**values)
+    except (ValueError, re.error) as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from linkcheck.claims import claims_and_occurrences
 from linkcheck.errors import InputError
@@ -27,6 +28,11 @@ from linkcheck.models import (
     Verdict,
 )
 from linkcheck.urls import is_checkable, normalize_url, scheme_of
+
+if TYPE_CHECKING:  # the network stack loads only when a run checks links
+    import httpx
+
+    from linkcheck.check.config import CheckConfig
 
 
 @dataclass(frozen=True)
@@ -95,3 +101,48 @@ def with_verdicts(report: Report, verdicts: dict[str, Verdict]) -> Report:
 
 
 ProgressCallback = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """What `audit` does beyond the offline stages. `check=None` keeps links unchecked."""
+
+    extract: ExtractOptions = ExtractOptions()
+    check: CheckConfig | None = None
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    report: Report
+    offline: bool = False  # every check failed before HTTP: the network is unreachable
+
+
+async def check_report(
+    report: Report,
+    config: CheckConfig,
+    client: httpx.AsyncClient,
+    progress: ProgressCallback | None = None,
+) -> AuditResult:
+    """Check every unique checkable URL of the report once; results stream into `progress`."""
+    from linkcheck.check import check_urls, network_unreachable
+
+    pending = [link.url for link in report.links if link.verdict.status is Status.UNCHECKED]
+    verdicts: dict[str, Verdict] = {}
+    if progress is not None:
+        progress(0, len(pending), "")
+    async for result in check_urls(pending, client, config):
+        verdicts[result.url] = result.verdict
+        if progress is not None:
+            progress(len(verdicts), len(pending), result.url)
+    offline = bool(verdicts) and network_unreachable(verdicts.values())
+    return AuditResult(with_verdicts(report, verdicts), offline=offline)
+
+
+async def check_with_client(
+    report: Report, config: CheckConfig, progress: ProgressCallback | None = None
+) -> AuditResult:
+    """check_report with a client made for this run and closed after it."""
+    from linkcheck.check import make_client
+
+    async with make_client(config) as client:
+        return await check_report(report, config, client, progress)

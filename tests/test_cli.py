@@ -31,7 +31,10 @@ def test_extract_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str
     link = report["links"][1]
     assert set(link) >= {"url", "status", "reason", "occurrences", "flags"}
     occurrence = link["occurrences"][0]
-    assert set(occurrence) == {"document", "page", "line", "column", "anchor_text", "kind", "claim"}
+    assert set(occurrence) == {
+        "document", "page", "line", "column", "anchor_text", "kind", "claim", "support"
+    }
+    assert occurrence["support"] is None and link["archive"] is None
     assert set(occurrence["claim"]) == {"id", "text", "confidence", "method"}
     assert all(item["status"] == "unchecked" for item in report["links"])
     several = [c["text"] for c in report["claims"] if "carried-by-several-links" in c["flags"]]

@@ -7,7 +7,17 @@ from collections import Counter
 from typing import Any
 
 from linkcheck import __version__
-from linkcheck.models import Claim, Document, Link, Location, Occurrence, Report, Verdict
+from linkcheck.models import (
+    Claim,
+    Document,
+    Link,
+    Location,
+    Occurrence,
+    Report,
+    Snapshot,
+    Support,
+    Verdict,
+)
 
 SCHEMA = "https://github.com/linkcheck-dev/linkcheck/schemas/report"
 SCHEMA_VERSION = 1
@@ -48,6 +58,34 @@ def _occurrence(occurrence: Occurrence) -> dict[str, Any]:
             "confidence": match.confidence,
             "method": str(match.method),
         },
+        "support": _support(occurrence.support),
+    }
+
+
+def _support(support: Support | None) -> dict[str, Any] | None:
+    if support is None:
+        return None
+    return {
+        "verdict": str(support.verdict),
+        "score": round(support.score, 3),
+        "passage": support.passage,
+        "facts_found": list(support.facts_found),
+        "facts_missing": list(support.facts_missing),
+        "source": support.source,
+        "archive_passage": support.archive_passage,
+        "similarity": None if support.similarity is None else round(support.similarity, 3),
+    }
+
+
+def _snapshot(snapshot: Snapshot | None) -> dict[str, Any] | None:
+    if snapshot is None:
+        return None
+    return {
+        "url": snapshot.url,
+        "timestamp": snapshot.timestamp,
+        "status": snapshot.status,
+        "digest": snapshot.digest,
+        "source": snapshot.source,
     }
 
 
@@ -103,6 +141,9 @@ def _claim(claim: Claim, urls: list[str]) -> dict[str, Any]:
 
 def summary(report: Report) -> dict[str, Any]:
     statuses = Counter(str(link.verdict.status) for link in report.links)
+    support = Counter(
+        str(o.support.verdict) for link in report.links for o in link.occurrences if o.support
+    )
     reasons = Counter(link.verdict.reason for link in report.links if link.verdict.reason)
     return {
         "documents": len(report.documents),
@@ -113,6 +154,8 @@ def summary(report: Report) -> dict[str, Any]:
         "claims_with_links": len({c.id for link in report.links for c in link.claims}),
         "by_status": dict(sorted(statuses.items())),
         "by_reason": dict(sorted(reasons.items())),
+        "by_support": dict(sorted(support.items())),
+        "archived": sum(1 for link in report.links if link.archive is not None),
     }
 
 
@@ -137,6 +180,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 "url": link.url,
                 **_verdict(link.verdict),
                 "flags": link_flags(link),
+                "archive": _snapshot(link.archive),
                 "occurrences": [_occurrence(o) for o in link.occurrences],
             }
             for link in report.links

@@ -1,13 +1,17 @@
-"""The table for people: every occurrence in document order, with its claim and verdict."""
+"""The listing for people: every citation in document order, its verdict, and its claim.
+
+A list rather than a grid: URLs and claims are long, and a grid squeezed into 80 columns is
+unreadable. Each citation takes a line for where/status/URL and a line for its claim.
+"""
 
 from __future__ import annotations
 
-from rich import box
+import io
+
 from rich.console import Console, Group
-from rich.table import Table
 from rich.text import Text
 
-from linkcheck.models import Occurrence, Report, Status
+from linkcheck.models import Link, Occurrence, Report, Status
 
 STATUS_STYLES = {
     Status.OK: "green",
@@ -20,60 +24,60 @@ STATUS_STYLES = {
 }
 
 
-def _claim_cell(occurrence: Occurrence, width: int = 90) -> Text:
+def _claim_line(occurrence: Occurrence) -> Text:
     match = occurrence.claim
     if match is None:
-        return Text("(no claim)", style="dim")
-    text = (
-        match.claim.text if len(match.claim.text) <= width else match.claim.text[: width - 1] + "…"
-    )
+        return Text("      ↳ (no claim)", style="dim")
     style = "" if match.confidence >= 0.45 else "italic"
-    return Text(f"{text} ", style=style) + Text(
-        f"[{match.method} {match.confidence:.2f}]", style="dim"
-    )
+    line = Text("      ↳ ", style="dim") + Text(match.claim.text, style=style)
+    line += Text(f"  [{match.method} {match.confidence:.2f}]", style="dim")
+    if occurrence.support is not None:
+        line += Text(f"  support: {occurrence.support.verdict}", style="cyan")
+    return line
+
+
+def _citation(link: Link, occurrence: Occurrence) -> list[Text]:
+    where = occurrence.location
+    status = link.verdict.status
+    head = Text(f"  {where.page or '-'}:{where.line or '-'}".ljust(10))
+    head += Text(str(status), style=STATUS_STYLES[status])
+    if link.verdict.reason:
+        head += Text(f" {link.verdict.reason}", style="dim")
+    head += Text(f"  {occurrence.kind}  ", style="dim") + Text(link.url)
+    lines = [head]
+    if occurrence.anchor_text:
+        lines.append(Text(f"      anchor: {occurrence.anchor_text}", style="dim"))
+    lines.append(_claim_line(occurrence))
+    if link.archive is not None:
+        lines.append(Text(f"      archived: {link.archive.url}", style="cyan"))
+    return lines
 
 
 def render_table(report: Report) -> Group:
-    """A rich renderable: one table per document, then the documents that could not be read."""
-    parts: list[Table | Text] = []
-    rows_by_document: dict[str, list[tuple[int, int, Occurrence, str, Status, str | None]]] = {}
+    """A rich renderable: each document's citations, then the documents that could not be read."""
+    parts: list[Text] = []
+    by_document: dict[str, list[tuple[int, int, Link, Occurrence]]] = {}
     for link in report.links:
         for occurrence in link.occurrences:
-            location = occurrence.location
-            rows_by_document.setdefault(location.document, []).append(
-                (
-                    location.page or 0,
-                    location.line or 0,
-                    occurrence,
-                    link.url,
-                    link.verdict.status,
-                    link.verdict.reason,
-                )
-            )
+            where = occurrence.location
+            row = (where.page or 0, where.line or 0, link, occurrence)
+            by_document.setdefault(where.document, []).append(row)
     for document in report.documents:
-        rows = sorted(rows_by_document.get(document.source, []), key=lambda row: row[:2])
-        title = f"{document.source}  ({document.format}, {document.pages} page(s)"
+        rows = sorted(by_document.get(document.source, []), key=lambda row: row[:2])
+        title = f"{document.source} ({document.format}, {document.pages} page(s)"
         title += f", dated {document.date.isoformat()})" if document.date else ")"
-        table = Table(title=title, box=box.SIMPLE_HEAD, show_lines=False, expand=False)
-        table.add_column("page:line", no_wrap=True)
-        table.add_column("kind", no_wrap=True)
-        table.add_column("status", no_wrap=True)
-        table.add_column("url", overflow="fold")
-        table.add_column("claim", overflow="fold")
-        for page, line, occurrence, url, status, reason in rows:
-            verdict = Text(str(status), style=STATUS_STYLES[status])
-            if reason:
-                verdict += Text(f" {reason}", style="dim")
-            table.add_row(
-                f"{page}:{line}", str(occurrence.kind), verdict, url, _claim_cell(occurrence)
-            )
+        parts.append(Text(title, style="bold"))
+        for _, _, link, occurrence in rows:
+            parts.extend(_citation(link, occurrence))
         if not rows:
-            table.add_row("-", "-", "-", "(no links)", "")
-        parts.append(table)
+            parts.append(Text("  (no links)", style="dim"))
     for problem in report.problems:
         parts.append(Text(f"error: {problem.message}", style="bold red"))
     return Group(*parts)
 
 
-def print_table(report: Report, console: Console) -> None:
-    console.print(render_table(report))
+def table_text(report: Report, width: int = 120) -> str:
+    """The listing as plain text, for a file."""
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, no_color=True, highlight=False).print(render_table(report))
+    return buffer.getvalue()

@@ -1,0 +1,100 @@
+"""The terminal: a progress bar while checking, then a summary and the problems.
+
+Plain output when stderr is not a terminal or NO_COLOR is set (rich handles both).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from linkcheck.models import Report, Status
+from linkcheck.report.table import STATUS_STYLES
+
+PROBLEM_STATUSES = (Status.BROKEN, Status.UNREACHABLE, Status.BLOCKED, Status.REDIRECTED)
+
+
+class CheckProgress:
+    """checked/total and the hosts being answered right now, on one line of stderr."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("checking"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[hosts]}", style="dim"),
+            console=console,
+            transient=True,
+        )
+        self._task = self._progress.add_task("check", total=None, hosts="")
+        self._recent: list[str] = []
+
+    def __call__(self, done: int, total: int, url: str) -> None:
+        host = urlsplit(url).hostname or ""
+        if host:
+            self._recent = [*[h for h in self._recent if h != host][-2:], host]
+        self._progress.update(
+            self._task, completed=done, total=total, hosts=" ".join(self._recent)
+        )
+
+
+@contextmanager
+def progress_bar(console: Console, enabled: bool) -> Iterator[CheckProgress | None]:
+    if not enabled or not console.is_terminal:
+        yield None
+        return
+    bar = CheckProgress(console)
+    with bar._progress:
+        yield bar
+
+
+def print_summary(report: Report, console: Console, *, verbose: bool = False) -> None:
+    """Counts by status and reason, then each problem with where it is cited and its claim."""
+    statuses = Counter(link.verdict.status for link in report.links)
+    line = Text(f"{len(report.links)} links in {len(report.documents)} document(s): ")
+    for index, status in enumerate(sorted(statuses, key=lambda s: -statuses[s])):
+        if index:
+            line += Text(", ")
+        line += Text(f"{statuses[status]} {status}", style=STATUS_STYLES[status])
+    console.print(line)
+    reasons = Counter(
+        (link.verdict.status, link.verdict.reason) for link in report.links if link.verdict.reason
+    )
+    for (status, reason), count in sorted(reasons.items(), key=lambda item: -item[1]):
+        console.print(Text(f"  {status:<12}{reason:<22}{count}", style=STATUS_STYLES[status]))
+    shown = PROBLEM_STATUSES if verbose else PROBLEM_STATUSES[:3]
+    problems = [link for link in report.links if link.verdict.status in shown]
+    if problems:
+        console.print()
+    for link in problems:
+        verdict = link.verdict
+        head = Text(f"{verdict.status}", style=STATUS_STYLES[verdict.status])
+        head += Text(f" {verdict.reason or ''} ", style="bold")
+        head += Text(link.url)
+        console.print(head)
+        if verdict.detail:
+            console.print(Text(f"    {verdict.detail}", style="dim"))
+        if verdict.final_url and verdict.final_url != link.url:
+            console.print(Text(f"    → {verdict.final_url}", style="yellow"))
+        if link.archive is not None:
+            console.print(Text(f"    archived: {link.archive.url}", style="cyan"))
+        for occurrence in link.occurrences:
+            where = occurrence.location
+            place = f"{where.document}:{where.line or '?'}"
+            if where.page is not None and where.page > 1:
+                place += f" (page {where.page})"
+            claim = occurrence.claim.claim.text if occurrence.claim else "(no claim)"
+            console.print(Text(f"    {place}  ", style="dim") + Text(_shorten(claim, 110)))
+    for problem in report.problems:
+        console.print(Text(f"error: {problem.message}", style="bold red"))
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
