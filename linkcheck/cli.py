@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import sys
 from pathlib import Path
@@ -330,6 +331,9 @@ def _check_config(**options: Any) -> CheckConfig:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: usage errors are one line on stderr and exit code 2, never a traceback."""
+    # pypdf logs repairs of damaged files ("EOF marker not found") as warnings; a PDF that
+    # cannot be read is reported once, as an input problem, instead.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="linkcheck", standalone_mode=False)

@@ -174,3 +174,16 @@ def test_binary_junk_is_refused_with_a_clear_error() -> None:
 )
 def test_detect_format_by_bytes_then_extension(name: str, data: bytes, expected: Format) -> None:
     assert detect_format(name, data) is expected
+
+
+def test_a_url_ending_in_a_slash_does_not_swallow_the_next_note() -> None:
+    text = (
+        "Deaths rose.1 Budgets fell.2 " + "More prose words here. " * 4 + "\n"
+        "1 WHO, https://www.who.int/\n"
+        "2 ONS, https://www.ons.gov.uk/deaths\n"
+    )
+    links = extract_text(text, "d").links
+    assert [(link.url, link.footnote) for link in links] == [
+        ("https://www.who.int/", "1"),
+        ("https://www.ons.gov.uk/deaths", "2"),
+    ]

@@ -104,11 +104,13 @@ def analyze_lines(
     first_page: int = 1,
     first_line: int = 1,
     fixed_page: bool = False,
+    wrapped: bool = True,
 ) -> tuple[list[PageText], list[RawLink]]:
     """Split lines into pages of prose and the links found in them.
 
     With `fixed_page`, the lines are one known page (a PDF page's text): a pooled block or a form
-    feed does not start a new page. `first_line` numbers the first line of `lines`.
+    feed does not start a new page. `first_line` numbers the first line of `lines`. Without
+    `wrapped`, lines are paragraphs (DOCX): a URL never continues on the next one.
     """
     # Form feeds end pages; pdftotext puts one at the start of each new page's first line.
     units: list[tuple[str, int, bool]] = []  # text, source line, starts a new page
@@ -137,7 +139,7 @@ def analyze_lines(
 
         block_end = _pooled_block_end(units, i)
         if block_end is not None:
-            for url, source_line, column in _pooled_urls(units, i, block_end, width):
+            for url, source_line, column in _pooled_urls(units, i, block_end, width, wrapped):
                 links.append(
                     RawLink(
                         url,
@@ -151,7 +153,7 @@ def analyze_lines(
 
         if i in definitions:
             label, _ = definitions[i]
-            joined, extra = _join_wrapped(units, i, width)
+            joined, extra = _join_wrapped(units, i, width, wrapped)
             for url, column in joined:
                 links.append(
                     RawLink(
@@ -168,7 +170,7 @@ def analyze_lines(
         if markers_wanted:
             for label, at in _markers(text, markers_wanted):
                 refs.setdefault(page.number, []).append(FootnoteRef(label, offset + at))
-        joined, _ = _join_wrapped(units, i, width)
+        joined, _ = _join_wrapped(units, i, width, wrapped)
         for url, column in joined:
             links.append(
                 RawLink(
@@ -217,7 +219,7 @@ def _is_continuation(units: list[tuple[str, int, bool]], index: int) -> bool:
 
 
 def _pooled_urls(
-    units: list[tuple[str, int, bool]], start: int, end: int, width: int
+    units: list[tuple[str, int, bool]], start: int, end: int, width: int, wrapped: bool
 ) -> list[tuple[str, int, int]]:
     """(url, source line, column) for each URL of a pooled block, wrapped ones joined back."""
     found: list[tuple[str, int, int]] = []
@@ -225,7 +227,7 @@ def _pooled_urls(
     while index < end:
         text, line_number, _ = units[index]
         if _url_only(text) is not None:
-            joined, extra = _join_wrapped(units, index, width)
+            joined, extra = _join_wrapped(units, index, width, wrapped)
             for url, column in joined:
                 found.append((url, line_number, column))
             index += 1 + extra
@@ -235,7 +237,7 @@ def _pooled_urls(
 
 
 def _join_wrapped(
-    units: list[tuple[str, int, bool]], index: int, width: int
+    units: list[tuple[str, int, bool]], index: int, width: int, wrapped: bool = True
 ) -> tuple[list[tuple[str, int]], int]:
     """URLs of line `index` with (1-based) columns, the last one joined with its continuation
     on the following line(s) when a layout wrapped it. Returns how many extra lines were used."""
@@ -251,8 +253,11 @@ def _join_wrapped(
     url = raw_tail
     while ends_line and index + extra + 1 < len(units):
         following, _, new_page = units[index + extra + 1]
-        # Layouts put a wrapped URL's tail at the margin, never indented past the URL's line.
+        # Layouts put a wrapped URL's tail at the margin, never indented past the URL's line;
+        # and the next numbered note ("[2] …", "2. …") starts a new entry, it continues nothing.
         if new_page or _indent(following) > _indent(units[index + extra][0]):
+            break
+        if not wrapped or _DEFINITION.match(following):
             break
         line_full = len(units[index + extra][0].rstrip()) >= width * 0.85
         piece = continues_url(url, following, line_full)
