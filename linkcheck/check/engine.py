@@ -50,6 +50,10 @@ class CheckResult:
     charset: str | None  # of that body, as the server declared it (header, BOM or <meta>)
 
 
+# Called with every exchange the engine makes and the body prefix it read (e.g. a WARC writer).
+Recorder = Callable[[httpx.Request, httpx.Response, bytes], None]
+
+
 class _Attempts:
     def __init__(self) -> None:
         self.count = 0
@@ -76,9 +80,12 @@ async def read_prefix(response: httpx.Response, limit: int) -> tuple[bytes, bool
 class Engine:
     """Owns a run's limits and caches: created per `check_urls` call, never shared."""
 
-    def __init__(self, client: httpx.AsyncClient, config: CheckConfig) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, config: CheckConfig, recorder: Recorder | None = None
+    ) -> None:
         self.client = client
         self.config = config
+        self.recorder = recorder
         self.limits = Limits(config.concurrency, config.host_concurrency, config.host_interval)
         self.rng = random.Random()  # probe names and jitter; its own, not the global one
         self._fetches: dict[str, asyncio.Task[Fetch]] = {}
@@ -267,6 +274,8 @@ class Engine:
                     if response.status_code in REDIRECT_STATUSES:
                         size = min(size, REDIRECT_BODY_BYTES)
                     body, complete = await read_prefix(response, size)
+                    if self.recorder is not None:
+                        self.recorder(response.request, response, body)
             except TimeoutError as exc:
                 if limit < config.timeout:
                     raise BudgetExceeded(given_up) from exc
@@ -286,14 +295,18 @@ class Engine:
 
 
 async def check_urls(
-    urls: Iterable[str], client: httpx.AsyncClient, config: CheckConfig
+    urls: Iterable[str],
+    client: httpx.AsyncClient,
+    config: CheckConfig,
+    *,
+    recorder: Recorder | None = None,
 ) -> AsyncGenerator[CheckResult, None]:
     """Check every unique URL once; yield each result as soon as it is known.
 
     A consumer that may stop early should wrap the iterator in `contextlib.aclosing` so the
     checks still running are cancelled at once rather than when the generator is collected.
     """
-    engine = Engine(client, config)
+    engine = Engine(client, config, recorder)
     async with contextlib.aclosing(engine.run(urls)) as results:
         async for result in results:
             yield result
