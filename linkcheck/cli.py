@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import sys
 from pathlib import Path
@@ -14,9 +15,11 @@ import typer
 from linkcheck import __version__
 from linkcheck.errors import ExitCode
 from linkcheck.models import Format, Report
+from linkcheck.pipeline import ArchiveMode
 from linkcheck.report import OutputFormat, parse_fail_on
 
 if TYPE_CHECKING:
+    from linkcheck.archive import ArchiveConfig
     from linkcheck.check import CheckConfig
 
 
@@ -166,6 +169,22 @@ InputFormatOption = Annotated[
 BaseUrlOption = Annotated[
     str | None, typer.Option("--base-url", help="Resolve relative links against this URL.")
 ]
+WaybackOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Wayback Machine base URL (also LINKCHECK_WAYBACK_URL); /cdx/search/cdx, /web/ "
+        "and /save/ are found under it. Default https://web.archive.org.",
+    ),
+]
+TimeTravelOption = Annotated[
+    bool, typer.Option(help="Ask the Memento TimeTravel aggregator when Wayback has nothing.")
+]
+TimeTravelUrlOption = Annotated[
+    str | None, typer.Option(help="TimeTravel base URL (also LINKCHECK_TIMETRAVEL_URL).")
+]
+WarcOption = Annotated[
+    Path | None, typer.Option(help="Write every page fetched as WARC/1.1 records to FILE.")
+]
 DateOption = Annotated[
     str | None,
     typer.Option("--date", help="The document's date (YYYY-MM-DD), overriding its metadata."),
@@ -234,17 +253,36 @@ def audit(
         bool, typer.Option(help="Do not check links (offline stages only).")
     ] = False,
     fail_on: Annotated[
-        str, typer.Option(help="Statuses that fail the run: broken,blocked,redirected,...")
+        str,
+        typer.Option(
+            help="What fails the run: broken, blocked, redirected, unreachable, not-found, "
+            "drifted (comma-separated), or none."
+        ),
     ] = "broken",
+    archive: Annotated[
+        ArchiveMode,
+        typer.Option("--archive", help="Snapshot lookups: all links, failed ones, or none."),
+    ] = ArchiveMode.ALL,
+    wayback_url: WaybackOption = None,
+    timetravel: TimeTravelOption = False,
+    timetravel_url: TimeTravelUrlOption = None,
+    warc: WarcOption = None,
+    support: Annotated[
+        bool, typer.Option(help="Judge whether each page still supports its claim.")
+    ] = True,
+    snapshot_cache: Annotated[
+        Path | None, typer.Option(help="Keep archive answers for past dates in this file.")
+    ] = Path(".linkcheck/snapshots.json"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show redirects too.")] = False,
 ) -> None:
-    """Extract links, match claims, check every unique URL, and report."""
+    """Extract links, match claims, check every unique URL, find archive snapshots, judge
+    whether pages still support their claims, and report."""
     import asyncio
 
     from rich.console import Console
 
-    from linkcheck.api import extract as run_extract
+    from linkcheck.pipeline import AuditOptions, ExtractOptions, audit_documents
     from linkcheck.report import exit_code
     from linkcheck.report.terminal import print_summary, progress_bar
 
@@ -269,29 +307,53 @@ def audit(
         )
     )
     failure_set = _parse_fail_on(fail_on)
-    report = run_extract(
-        paths,
-        input_format=document_format,
-        base_url=base_url,
-        date=_parse_date(date),
-        stdin=_read_stdin(paths),
+    options = AuditOptions(
+        check=check_config,
+        archive=_archive_config(wayback_url, timetravel, timetravel_url),
+        archive_mode=archive,
+        support=support,
+        snapshot_cache=snapshot_cache,
+        warc=warc,
     )
+    extract_options = ExtractOptions(document_format, base_url, _parse_date(date))
     console = Console(stderr=True, quiet=quiet, highlight=False)
-    offline_run = False
-    if check_config is not None:
-        from linkcheck.pipeline import check_with_client
-
-        with progress_bar(console, enabled=not quiet) as progress:
-            result = asyncio.run(check_with_client(report, check_config, progress))
-        report, offline_run = result.report, result.offline
+    with progress_bar(console, enabled=not quiet) as progress:
+        result = asyncio.run(
+            audit_documents(
+                paths, extract_options, options, stdin=_read_stdin(paths), progress=progress
+            )
+        )
+    report, offline_run = result.report, result.offline
     _write_outputs(report, targets, failure_set)
     if any(path is not None or f is not OutputFormat.TABLE for f, path in targets):
         print_summary(report, console, verbose=verbose)
     else:
         _report_problems(report)
+    for note in result.notes:
+        typer.echo(f"linkcheck: {note}", err=True)
     if offline_run:
         typer.echo("linkcheck: could not check: the network is unreachable", err=True)
     raise typer.Exit(exit_code(report, failure_set, offline=offline_run))
+
+
+def _archive_config(
+    wayback_url: str | None, timetravel: bool, timetravel_url: str | None
+) -> ArchiveConfig:
+    """Endpoints from the options, else the environment, else the public services; keys only
+    ever from the environment."""
+    from linkcheck.archive import ArchiveConfig
+
+    values: dict[str, Any] = {"use_timetravel": timetravel}
+    wayback = wayback_url or os.environ.get("LINKCHECK_WAYBACK_URL")
+    travel = timetravel_url or os.environ.get("LINKCHECK_TIMETRAVEL_URL")
+    for name, value in (("--wayback-url", wayback), ("--timetravel-url", travel)):
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise typer.BadParameter(f"{value!r} is not an http(s) URL", param_hint=name)
+    if wayback:
+        values["wayback_url"] = wayback.rstrip("/")
+    if travel:
+        values["timetravel_url"] = travel.rstrip("/")
+    return ArchiveConfig(**values).with_keys_from(os.environ)
 
 
 def _parse_fail_on(text: str) -> frozenset[str]:

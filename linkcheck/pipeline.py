@@ -6,10 +6,13 @@ here holds global state: the HTTP client, endpoints and limits are passed in.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linkcheck.claims import claims_and_occurrences
@@ -24,7 +27,10 @@ from linkcheck.models import (
     Link,
     Occurrence,
     Report,
+    Snapshot,
     Status,
+    Support,
+    SupportVerdict,
     Verdict,
 )
 from linkcheck.urls import is_checkable, normalize_url, scheme_of
@@ -32,7 +38,11 @@ from linkcheck.urls import is_checkable, normalize_url, scheme_of
 if TYPE_CHECKING:  # the network stack loads only when a run checks links
     import httpx
 
+    from linkcheck.archive import ArchiveConfig, ArchiveLimiter
     from linkcheck.check.config import CheckConfig
+    from linkcheck.check.engine import Recorder
+
+_SUPPORTED = SupportVerdict.SUPPORTED
 
 
 @dataclass(frozen=True)
@@ -103,46 +113,314 @@ def with_verdicts(report: Report, verdicts: dict[str, Verdict]) -> Report:
 ProgressCallback = Callable[[int, int, str], None]
 
 
+class ArchiveMode(StrEnum):
+    ALL = "all"  # the snapshot nearest the document date for every link
+    FAILED = "failed"  # only for links that are broken or unreachable
+    NONE = "none"
+
+
 @dataclass(frozen=True)
 class AuditOptions:
     """What `audit` does beyond the offline stages. `check=None` keeps links unchecked."""
 
-    extract: ExtractOptions = ExtractOptions()
     check: CheckConfig | None = None
+    archive: ArchiveConfig | None = None
+    archive_mode: ArchiveMode = ArchiveMode.ALL
+    support: bool = True
+    snapshot_cache: Path | None = None  # archive answers for past dates, kept between runs
+    warc: Path | None = None  # write every fetch as WARC request/response records
 
 
 @dataclass(frozen=True)
 class AuditResult:
     report: Report
     offline: bool = False  # every check failed before HTTP: the network is unreachable
+    notes: tuple[str, ...] = ()  # one line each, for people (e.g. an archive that stopped us)
 
 
-async def check_report(
-    report: Report,
-    config: CheckConfig,
-    client: httpx.AsyncClient,
-    progress: ProgressCallback | None = None,
+# Statuses whose live page is gone: its snapshot is the evidence, and a supporting snapshot
+# means the citation drifted.
+_DEAD = frozenset({Status.BROKEN, Status.UNREACHABLE})
+_MAX_PAGE_CHARACTERS = 400_000  # text kept per page for judging: bodies are bounded anyway
+
+
+async def run_audit(
+    report: Report, options: AuditOptions, progress: ProgressCallback | None = None
 ) -> AuditResult:
-    """Check every unique checkable URL of the report once; results stream into `progress`."""
+    """Check, archive and judge support; the one async orchestrator of a run."""
+    if options.check is None:
+        return AuditResult(report)
+    from linkcheck.check import make_client
+
+    async with make_client(options.check) as client:
+        with _warc_recorder(options.warc) as recorder:
+            checked = await _check(report, options, client, progress, recorder)
+        report = checked.report
+        if checked.offline:
+            return AuditResult(report, offline=True)
+        notes: list[str] = []
+        snapshots_for_support: dict[str, Snapshot] = {}
+        limiter = None
+        if options.archive is not None and options.archive_mode is not ArchiveMode.NONE:
+            from linkcheck.archive import ArchiveLimiter
+
+            limiter = ArchiveLimiter(options.archive)
+            report = await _archive(report, options, client, limiter)
+            stopped = limiter.stop_message()
+            if stopped:
+                notes.append(stopped)
+            snapshots_for_support = {
+                link.url: link.archive for link in report.links if link.archive is not None
+            }
+        if options.support:
+            report = await _judge_support(
+                report,
+                checked.judged,
+                checked.texts,
+                snapshots_for_support,
+                client,
+                options,
+                limiter,
+            )
+    return AuditResult(report, offline=False, notes=tuple(notes))
+
+
+@dataclass(frozen=True)
+class _Checked:
+    report: Report
+    offline: bool
+    judged: dict[str, tuple[Support | None, ...]]  # live support per occurrence, by URL
+    texts: dict[str, str]  # live text kept only where a claim was not supported (for drift)
+
+
+async def _check(
+    report: Report,
+    options: AuditOptions,
+    client: httpx.AsyncClient,
+    progress: ProgressCallback | None,
+    recorder: Recorder | None,
+) -> _Checked:
+    """Check every unique URL once; judge live support as each page arrives, so a page's
+    body is dropped as soon as it has been read (memory stays flat however many links)."""
     from linkcheck.check import check_urls, network_unreachable
 
+    assert options.check is not None
+    links = {link.url: link for link in report.links}
     pending = [link.url for link in report.links if link.verdict.status is Status.UNCHECKED]
     verdicts: dict[str, Verdict] = {}
+    judged: dict[str, tuple[Support | None, ...]] = {}
+    texts: dict[str, str] = {}
     if progress is not None:
         progress(0, len(pending), "")
-    async for result in check_urls(pending, client, config):
+    async for result in check_urls(pending, client, options.check, recorder=recorder):
         verdicts[result.url] = result.verdict
+        link = links[result.url]
+        if options.support and result.body is not None and link.claims:
+            text = _page_text(result.body, result.verdict.content_type, result.charset)
+            supports = _judge_live(link, text)
+            judged[result.url] = supports
+            if text and any(s is not None and s.verdict is not _SUPPORTED for s in supports):
+                texts[result.url] = text
         if progress is not None:
             progress(len(verdicts), len(pending), result.url)
     offline = bool(verdicts) and network_unreachable(verdicts.values())
-    return AuditResult(with_verdicts(report, verdicts), offline=offline)
+    return _Checked(with_verdicts(report, verdicts), offline, judged, texts)
 
 
-async def check_with_client(
-    report: Report, config: CheckConfig, progress: ProgressCallback | None = None
+def _page_text(body: bytes, content_type: str | None, charset: str | None) -> str | None:
+    from linkcheck.support import page_text
+
+    text = page_text(body, content_type, charset)
+    return text[:_MAX_PAGE_CHARACTERS] if text else None
+
+
+def _judge_live(link: Link, text: str | None) -> tuple[Support | None, ...]:
+    """Each claimed occurrence against the page, its passage index built once per page."""
+    from linkcheck.support import PassageIndex, judge, judge_index
+
+    if not text:
+        return tuple(
+            judge(o.claim.claim, None, "live") if o.claim is not None else None
+            for o in link.occurrences
+        )
+    index = PassageIndex.build(text)
+    return tuple(
+        judge_index(o.claim.claim, index, "live") if o.claim is not None else None
+        for o in link.occurrences
+    )
+
+
+async def _archive(
+    report: Report, options: AuditOptions, client: httpx.AsyncClient, limiter: ArchiveLimiter
+) -> Report:
+    """The snapshot nearest each document's date (all links, or only the failed ones)."""
+    from linkcheck.archive import JsonFileCache, MemoryCache, lookup_requests, lookup_snapshots
+    from linkcheck.archive import with_snapshots as attach
+
+    assert options.archive is not None
+    wanted = {
+        link.url
+        for link in report.links
+        if is_checkable(link.url)
+        and (options.archive_mode is ArchiveMode.ALL or link.verdict.status in _DEAD)
+    }
+    requests = [(url, date) for url, date in lookup_requests(report) if url in wanted]
+    cache = JsonFileCache(options.snapshot_cache) if options.snapshot_cache else MemoryCache()
+    results = await lookup_snapshots(requests, client, options.archive, limiter, cache)
+    return dataclasses.replace(report, links=attach(report.links, results))
+
+
+async def _judge_support(
+    report: Report,
+    judged: dict[str, tuple[Support | None, ...]],
+    texts: dict[str, str],
+    snapshots: dict[str, Snapshot],
+    client: httpx.AsyncClient,
+    options: AuditOptions,
+    limiter: ArchiveLimiter | None,
+) -> Report:
+    """Live judgements, then the snapshot where the live page fails the claim or is gone:
+    a snapshot that supports what the live page no longer does is drift."""
+    from linkcheck.support import judge, judge_with_archive
+
+    links = []
+    for link in report.links:
+        supports = list(judged.get(link.url, (None,) * len(link.occurrences)))
+        needs_archive = link.claims and (
+            link.verdict.status in _DEAD | {Status.BLOCKED}
+            or any(s is not None and s.verdict is not _SUPPORTED for s in supports)
+        )
+        snapshot = snapshots.get(link.url)
+        archive_text = None
+        if needs_archive and snapshot is not None and limiter is not None:
+            archive_text = await _snapshot_text(snapshot, client, options, limiter)
+        for index, occurrence in enumerate(link.occurrences):
+            if occurrence.claim is None:
+                continue
+            claim = occurrence.claim.claim
+            if link.verdict.status is Status.BLOCKED and archive_text is not None:
+                # The live page refused us: judge the snapshot, but nothing says it drifted.
+                supports[index] = judge(claim, archive_text, "archive")
+            elif archive_text is not None:
+                live = texts.get(link.url)
+                supports[index] = judge_with_archive(claim, live, archive_text)
+            elif supports[index] is None:
+                supports[index] = judge(claim, None, "live")  # nothing to judge: unknown
+        occurrences = tuple(
+            dataclasses.replace(o, support=s)
+            for o, s in zip(link.occurrences, supports, strict=True)
+        )
+        links.append(dataclasses.replace(link, occurrences=occurrences))
+    return dataclasses.replace(report, links=tuple(links))
+
+
+async def _snapshot_text(
+    snapshot: Snapshot, client: httpx.AsyncClient, options: AuditOptions, limiter: ArchiveLimiter
+) -> str | None:
+    from linkcheck.archive.wayback import snapshot_content
+
+    assert options.archive is not None and options.check is not None
+    content = await snapshot_content(
+        snapshot, client, options.archive, limiter, options.check.max_body_bytes
+    )
+    if content is None:
+        return None
+    body, content_type = content
+    return _page_text(body, content_type, None)
+
+
+@contextlib.contextmanager
+def _warc_recorder(path: Path | None) -> Iterator[Recorder | None]:
+    if path is None:
+        yield None
+        return
+    from linkcheck.archive import WarcRecorder
+
+    with WarcRecorder(path) as warc:
+
+        def record(request: httpx.Request, response: httpx.Response, body: bytes) -> None:
+            warc.record(
+                request.method,
+                str(request.url),
+                request.headers,
+                response.status_code,
+                response.headers,
+                body,
+                response.http_version,
+            )
+
+        yield record
+
+
+async def audit_documents(
+    paths: Sequence[str],
+    extract_options: ExtractOptions,
+    options: AuditOptions,
+    *,
+    stdin: bytes | None = None,
+    progress: ProgressCallback | None = None,
 ) -> AuditResult:
-    """check_report with a client made for this run and closed after it."""
-    from linkcheck.check import make_client
+    """Read the documents (local paths, or web addresses downloaded first) and audit them."""
+    local = [path for path in paths if not _is_web_address(path)]
+    remote = [path for path in paths if _is_web_address(path)]
+    extractions, problems = read_documents(local, extract_options, stdin=stdin)
+    if remote:
+        fetched, failed = await fetch_documents(remote, options)
+        for source in fetched:
+            extraction = read_one(source, extract_options)
+            if isinstance(extraction, InputProblem):
+                problems.append(extraction)
+            else:
+                extractions.append(extraction)
+        problems.extend(failed)
+    report = assemble(extractions, problems)
+    return await run_audit(report, options, progress)
 
+
+def _is_web_address(path: str) -> bool:
+    return path.lower().startswith(("http://", "https://"))
+
+
+MAX_REMOTE_DOCUMENT_BYTES = 100 * 1024 * 1024
+
+
+async def fetch_documents(
+    urls: Sequence[str], options: AuditOptions
+) -> tuple[list[Source], list[InputProblem]]:
+    """Download documents given by their web address (`linkcheck audit https://…/brief.pdf`)."""
+    import httpx
+
+    from linkcheck.check import CheckConfig, make_client
+
+    config = options.check or CheckConfig()
+    sources: list[Source] = []
+    problems: list[InputProblem] = []
     async with make_client(config) as client:
-        return await check_report(report, config, client, progress)
+        for url in urls:
+            try:
+                response = await client.get(url, follow_redirects=True)
+            except httpx.HTTPError as error:
+                problems.append(InputProblem(url, "unreadable", f"{url}: cannot download: {error}"))
+                continue
+            if response.status_code >= 400:
+                message = f"{url}: cannot download: HTTP {response.status_code}"
+                problems.append(InputProblem(url, "unreadable", message))
+                continue
+            if len(response.content) > MAX_REMOTE_DOCUMENT_BYTES:
+                problems.append(InputProblem(url, "too-large", f"{url}: larger than 100 MB"))
+                continue
+            format = _format_from_content_type(response.headers.get("content-type"))
+            sources.append(Source(url, response.content, format))
+    return sources, problems
+
+
+def _format_from_content_type(content_type: str | None) -> Format | None:
+    media = (content_type or "").split(";")[0].strip().lower()
+    return {
+        "application/pdf": Format.PDF,
+        "text/html": Format.HTML,
+        "application/xhtml+xml": Format.HTML,
+        "text/markdown": Format.MARKDOWN,
+        "text/plain": Format.TEXT,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": Format.DOCX,
+    }.get(media)

@@ -326,3 +326,25 @@ async def availability_hint(
         digest=None,
         source="wayback",
     )
+
+
+async def snapshot_content(
+    snapshot: Snapshot,
+    client: httpx.AsyncClient,
+    config: ArchiveConfig,
+    limiter: ArchiveLimiter,
+    max_body: int,
+) -> tuple[bytes, str | None] | None:
+    """The bytes a snapshot captured (raw `id_` replay for Wayback, the memento itself for other
+    archives) and their original content type; None when the archive cannot give them."""
+    parsed = parse_wayback_path(snapshot.url) if snapshot.source != "timetravel" else None
+    url = replay_url(config, parsed[0], parsed[1], "id_") if parsed else snapshot.url
+    answer = await send(
+        client, limiter, "replay", "GET", url, follow_redirects=True, max_body=max_body
+    )
+    if isinstance(answer, Failure) or answer.status >= 400:
+        return None
+    content_type = answer.headers.get("x-archive-orig-content-type") or answer.headers.get(
+        "content-type"
+    )
+    return answer.body, content_type

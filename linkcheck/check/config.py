@@ -49,6 +49,8 @@ class CheckConfig:
     retries: int = 3  # extra attempts after the first, per request
     max_redirects: int = 10
     max_body_bytes: int = 1_000_000  # bounded streamed prefix kept of each page
+    # A PDF cannot be read from a prefix, and the support check reads it: a larger bound.
+    max_pdf_bytes: int = 20_000_000
     retry_after_cap: float = 60.0  # a longer Retry-After stops retrying
     max_url_seconds: float = 120.0  # total per URL, retries and backoff included
     backoff_base: float = 1.0

@@ -271,6 +271,8 @@ class Engine:
                     ) as response,
                 ):
                     size = config.max_body_bytes
+                    if "pdf" in response.headers.get("content-type", "").lower():
+                        size = max(size, config.max_pdf_bytes)
                     if response.status_code in REDIRECT_STATUSES:
                         size = min(size, REDIRECT_BODY_BYTES)
                     body, complete = await read_prefix(response, size)
