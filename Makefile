@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SEED := seeds/us-mexico-relations-brief.txt
 
-.PHONY: audit test lint typecheck check bench demo clean
+.PHONY: audit test lint typecheck bench demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,16 @@ $(STAMP): pyproject.toml
 audit: $(STAMP)
 	$(BIN)/linkcheck audit $(SEED)
 
-## The tests, then lint and type checks: what CI runs.
+## The tests, then lint, format and type checks: what CI runs.
 test: $(STAMP)
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check linkcheck tests
+	$(BIN)/ruff format --check linkcheck tests
 	$(BIN)/mypy
+
+## The whole pipeline on a loopback site and archive: writes demo-output/report.html.
+demo: $(STAMP)
+	$(BIN)/python tests/servers/demo.py demo-output
 
 lint: $(STAMP)
 	$(BIN)/ruff check linkcheck tests

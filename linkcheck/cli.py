@@ -273,6 +273,9 @@ def audit(
     snapshot_cache: Annotated[
         Path | None, typer.Option(help="Keep archive answers for past dates in this file.")
     ] = Path(".linkcheck/snapshots.json"),
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Ask every server and archive afresh.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show redirects too.")] = False,
 ) -> None:
@@ -312,7 +315,7 @@ def audit(
         archive=_archive_config(wayback_url, timetravel, timetravel_url),
         archive_mode=archive,
         support=support,
-        snapshot_cache=snapshot_cache,
+        snapshot_cache=None if no_cache else snapshot_cache,
         warc=warc,
     )
     extract_options = ExtractOptions(document_format, base_url, _parse_date(date))

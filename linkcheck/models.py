@@ -85,6 +85,9 @@ class PageText:
     text: str
     line_map: tuple[int, ...] = ()
     footnote_refs: tuple[FootnoteRef, ...] = ()
+    # True when each line is a block of its own (a paragraph, heading or list item, as HTML,
+    # Markdown and DOCX give them); False for layout lines that wrap running text.
+    line_blocks: bool = False
 
 
 @dataclass(frozen=True)

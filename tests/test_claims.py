@@ -172,3 +172,13 @@ def test_alignment_keeps_reading_order_even_against_a_stronger_backward_match() 
     assert matches[0] is not None and matches[0].claim.text.startswith("Border crossings")
     # "fentanyl-deaths" fits sentence 1 best, but it comes after a link on sentence 2.
     assert matches[1] is None or matches[1].claim.text != "Fentanyl deaths rose sharply."
+
+
+def test_blocks_of_structured_formats_are_never_run_together() -> None:
+    from linkcheck.extract.markdown import extract_markdown
+
+    text = "# A heading without a period\n\nThe first claim cites [data](https://example.org/d).\n"
+    _, occurrences = claims_and_occurrences(extract_markdown(text, "d.md"))
+    [occurrence] = occurrences
+    assert occurrence.claim is not None
+    assert occurrence.claim.claim.text == "The first claim cites data."

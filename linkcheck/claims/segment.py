@@ -116,7 +116,7 @@ def reflow(pages: tuple[PageText, ...]) -> list[_Unit]:
             if not stripped:
                 blanks += 1
                 continue
-            if groups[-1] and (blanks >= paragraph_gap or BULLET.match(raw)):
+            if groups[-1] and (page.line_blocks or blanks >= paragraph_gap or BULLET.match(raw)):
                 groups.append([])
             blanks = 0
             groups[-1].append((stripped, page.number, start))

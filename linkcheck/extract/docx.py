@@ -44,8 +44,18 @@ _ENDNOTES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 _SKIPPED = frozenset(
     _W + name
     for name in (
-        "pPr", "rPr", "del", "moveFrom", "drawing", "pict", "object", "txbxContent", "p",
-        "footnoteRef", "endnoteRef", "rt",
+        "pPr",
+        "rPr",
+        "del",
+        "moveFrom",
+        "drawing",
+        "pict",
+        "object",
+        "txbxContent",
+        "p",
+        "footnoteRef",
+        "endnoteRef",
+        "rt",
     )
 ) | {"{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"}
 _LINE_BREAKS = re.compile(r"[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -278,9 +288,7 @@ def _compose(
             for link in covered:
                 remaining.remove(link)
             # A URL typed in a reference list keeps what the line analysis made of it.
-            listed = next(
-                (link for link in covered if link.kind is not OccurrenceKind.BARE), None
-            )
+            listed = next((link for link in covered if link.kind is not OccurrenceKind.BARE), None)
             anchor = paragraph.text[hyperlink.start : hyperlink.end]
             links.append(
                 RawLink(
@@ -299,7 +307,8 @@ def _compose(
         location = Location(source, 1, *marker) if marker else Location(source, 1, None, None)
         links.extend(_note_links(label, paragraphs, location))
 
-    page = dataclasses.replace(page, footnote_refs=tuple(sorted(refs, key=lambda ref: ref.offset)))
+    refs_in_order = tuple(sorted(refs, key=lambda ref: ref.offset))
+    page = dataclasses.replace(page, footnote_refs=refs_in_order, line_blocks=True)
     return page, links
 
 

@@ -37,11 +37,52 @@ _SPACE = re.compile(r"\s+")
 _IGNORED = frozenset({"head", "script", "style", "noscript", "template", "title"})
 _BLOCKS = frozenset(
     {
-        "address", "article", "aside", "blockquote", "body", "caption", "center", "dd",
-        "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer",
-        "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend",
-        "li", "main", "menu", "nav", "ol", "optgroup", "option", "p", "pre", "section",
-        "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "optgroup",
+        "option",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "tr",
+        "ul",
     }
 )
 _CODE = frozenset({"code", "kbd", "samp", "var"})
@@ -123,7 +164,9 @@ class Prose:
         self.refs.append(FootnoteRef(label, visible_start(self, start)))
 
     def page(self) -> PageText:
-        return PageText(1, "".join(self._parts), tuple(self.line_map), tuple(self.refs))
+        return PageText(
+            1, "".join(self._parts), tuple(self.line_map), tuple(self.refs), line_blocks=True
+        )
 
     def _push(self, part: str) -> None:
         self._parts.append(part)
@@ -650,8 +693,14 @@ class _HtmlWalker:
                 self.links.append(RawLink(url, location, kind, alt, None, context.footnote))
             return context
         link = OpenLink(
-            url, line, column, context.sink.length, context.sink, context.in_prose,
-            context.footnote, kind,
+            url,
+            line,
+            column,
+            context.sink.length,
+            context.sink,
+            context.in_prose,
+            context.footnote,
+            kind,
         )
 
         def close() -> None:
