@@ -32,7 +32,14 @@ def test_extract_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str
     assert set(link) >= {"url", "status", "reason", "occurrences", "flags"}
     occurrence = link["occurrences"][0]
     assert set(occurrence) == {
-        "document", "page", "line", "column", "anchor_text", "kind", "claim", "support"
+        "document",
+        "page",
+        "line",
+        "column",
+        "anchor_text",
+        "kind",
+        "claim",
+        "support",
     }
     assert occurrence["support"] is None and link["archive"] is None
     assert set(occurrence["claim"]) == {"id", "text", "confidence", "method"}

@@ -190,9 +190,7 @@ def test_a_url_does_not_run_on_into_the_next_paragraph() -> None:
 
 
 def test_metadata_title_and_date() -> None:
-    data = make_docx(
-        ["Text."], title="Drug deaths in 2023", created=dt.datetime(2023, 6, 8, 9, 30)
-    )
+    data = make_docx(["Text."], title="Drug deaths in 2023", created=dt.datetime(2023, 6, 8, 9, 30))
     document = extract_docx(data, "meta.docx").document
     assert document.format is Format.DOCX
     assert document.source == "meta.docx"

@@ -46,7 +46,7 @@ def test_anchors_with_text_place_and_offset() -> None:
     source = (
         "<html><body>\n"
         "<h1>Brief</h1>\n"
-        "<p>Deaths rose, per <a href=\"https://cdc.gov/r\">the\n"
+        '<p>Deaths rose, per <a href="https://cdc.gov/r">the\n'
         "   CDC   <b>report</b></a> in 2022.</p>\n"
         "<ul><li>One <a href='https://one.org'>one</a></li><li>Two</li></ul>\n"
         "</body></html>\n"
@@ -56,7 +56,7 @@ def test_anchors_with_text_place_and_offset() -> None:
     assert link.kind is OccurrenceKind.INLINE
     assert link.anchor_text == "the CDC report"
     assert place(link) == (3, 21)
-    written_at(source, link, "<a href=\"https://cdc.gov/r\"")
+    written_at(source, link, '<a href="https://cdc.gov/r"')
     assert link.location.page == 1 and link.footnote is None
     page = extraction.pages[0]
     assert page.text == "Brief\nDeaths rose, per the CDC report in 2022.\nOne one\nTwo"
@@ -66,7 +66,7 @@ def test_anchors_with_text_place_and_offset() -> None:
 
 
 def test_area_links_use_alt_text() -> None:
-    source = "<map name=m>\n  <area shape=rect href=\"https://area.org\" alt=\"Region\">\n</map>"
+    source = '<map name=m>\n  <area shape=rect href="https://area.org" alt="Region">\n</map>'
     link = only(extract(source), "https://area.org")
     assert link.kind is OccurrenceKind.INLINE
     assert (link.anchor_text, link.text_offset) == ("Region", None)
@@ -82,8 +82,8 @@ def test_image_inside_anchor_gives_its_alt_as_anchor_text() -> None:
 
 def test_base_href_resolves_relative_links() -> None:
     source = (
-        "<head><base href=\"https://example.org/reports/2023/\"></head>\n"
-        "<body><a href=\"data/t.csv\">t</a> <a href=\"/root\">r</a> <a href=\"#m\">m</a></body>"
+        '<head><base href="https://example.org/reports/2023/"></head>\n'
+        '<body><a href="data/t.csv">t</a> <a href="/root">r</a> <a href="#m">m</a></body>'
     )
     urls = [link.url for link in extract(source).links]
     assert urls == [
@@ -94,7 +94,11 @@ def test_base_href_resolves_relative_links() -> None:
     # A relative <base> is itself relative to the page's address.
     relative = source.replace("https://example.org/reports/2023/", "sub/")
     urls = [link.url for link in extract(relative, base_url="https://site.org/a/page.html").links]
-    assert urls == ["https://site.org/a/sub/data/t.csv", "https://site.org/root", "https://site.org/a/sub/#m"]
+    assert urls == [
+        "https://site.org/a/sub/data/t.csv",
+        "https://site.org/root",
+        "https://site.org/a/sub/#m",
+    ]
 
 
 def test_base_url_argument_and_fragments() -> None:
@@ -145,7 +149,7 @@ def test_pandoc_footnotes() -> None:
         ]
     links = extract(PANDOC).links
     assert place(links[0]) == (9, 22)
-    written_at(PANDOC, links[0], "<a href=\"https://cdc.gov/nchs\"")
+    written_at(PANDOC, links[0], '<a href="https://cdc.gov/nchs"')
     written_at(PANDOC, links[1], "https://bare.org/f")
 
 
@@ -317,10 +321,35 @@ def _balanced(url: str) -> bool:
         st.text(),
         st.lists(
             st.sampled_from(
-                ["<a href='https://a.org/x'>", "</a>", "<p>", "</p>", "<sup>", "1", "<li id=fn1>",
-                 "<section class=footnotes>", "<a href='#fn1'>", "<!", "<![", "<script>", "&amp;",
-                 "https://b.org/", "www.c.org", ".", ")", "(", ",", " ", "\n", "<base href=x>",
-                 "<pre>", "<br>", "<td>", "<img alt=z>", "]"]
+                [
+                    "<a href='https://a.org/x'>",
+                    "</a>",
+                    "<p>",
+                    "</p>",
+                    "<sup>",
+                    "1",
+                    "<li id=fn1>",
+                    "<section class=footnotes>",
+                    "<a href='#fn1'>",
+                    "<!",
+                    "<![",
+                    "<script>",
+                    "&amp;",
+                    "https://b.org/",
+                    "www.c.org",
+                    ".",
+                    ")",
+                    "(",
+                    ",",
+                    " ",
+                    "\n",
+                    "<base href=x>",
+                    "<pre>",
+                    "<br>",
+                    "<td>",
+                    "<img alt=z>",
+                    "]",
+                ]
             ),
             max_size=30,
         ).map("".join),

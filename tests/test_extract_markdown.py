@@ -44,7 +44,7 @@ def written_at(source: str, link: RawLink, written: str) -> None:
 
 
 def test_inline_link_with_title() -> None:
-    source = "# Brief\n\nDeaths rose, per [the  CDC report](https://cdc.gov/r \"CDC\") in 2022.\n"
+    source = '# Brief\n\nDeaths rose, per [the  CDC report](https://cdc.gov/r "CDC") in 2022.\n'
     extraction = extract(source)
     link = only(extraction, "https://cdc.gov/r")
     assert link.kind is OccurrenceKind.INLINE
@@ -83,9 +83,7 @@ def test_link_on_a_later_line_of_a_paragraph_and_in_a_list() -> None:
 
 def test_reference_links_full_collapsed_and_shortcut() -> None:
     source = (
-        "See [the data][cdc], [CDC][] and [CDC] again.\n"
-        "\n"
-        "[cdc]: https://cdc.gov/data \"Title\"\n"
+        'See [the data][cdc], [CDC][] and [CDC] again.\n\n[cdc]: https://cdc.gov/data "Title"\n'
     )
     extraction = extract(source)
     assert [link.url for link in extraction.links] == ["https://cdc.gov/data"] * 3
@@ -198,12 +196,12 @@ def test_html_blocks_and_inline_html() -> None:
     source = (
         "Intro.\n"
         "\n"
-        "<div class=\"note\">\n"
-        "  See <a href=\"https://block.org/a\">the block link</a>\n"
-        "  <script>var u = \"https://script.org\";</script>\n"
+        '<div class="note">\n'
+        '  See <a href="https://block.org/a">the block link</a>\n'
+        '  <script>var u = "https://script.org";</script>\n'
         "</div>\n"
         "\n"
-        "Inline <a href=\"https://inline.org\">html anchor</a> and https://bare.org.\n"
+        'Inline <a href="https://inline.org">html anchor</a> and https://bare.org.\n'
     )
     extraction = extract(source)
     assert [link.url for link in extraction.links] == [
@@ -213,10 +211,14 @@ def test_html_blocks_and_inline_html() -> None:
     ]
     block, inline, bare = extraction.links
     assert (block.kind, block.anchor_text, place(block)) == (
-        OccurrenceKind.INLINE, "the block link", (4, 7),
+        OccurrenceKind.INLINE,
+        "the block link",
+        (4, 7),
     )
     assert (inline.kind, inline.anchor_text, place(inline)) == (
-        OccurrenceKind.INLINE, "html anchor", (8, 8),
+        OccurrenceKind.INLINE,
+        "html anchor",
+        (8, 8),
     )
     assert (bare.kind, place(bare)) == (OccurrenceKind.BARE, (8, 57))
     written_at(source, bare, "https://bare.org")
@@ -242,7 +244,9 @@ def test_base_url_resolves_relative_links_and_fragments() -> None:
 
 
 def test_unchecked_schemes_are_kept() -> None:
-    source = "[mail](mailto:a@b.org) [call](tel:+15551234) [js](javascript:void(0)) [f](file:///etc/x)"
+    source = (
+        "[mail](mailto:a@b.org) [call](tel:+15551234) [js](javascript:void(0)) [f](file:///etc/x)"
+    )
     extraction = extract(source)
     assert [link.url for link in extraction.links] == [
         "mailto:a@b.org",
@@ -307,7 +311,7 @@ def test_hard_breaks_start_lines() -> None:
 def test_title_from_first_heading_and_date_from_front_matter() -> None:
     source = (
         "---\n"
-        "title: \"Front matter title\"\n"
+        'title: "Front matter title"\n'
         "date: 2023-05-06\n"
         "---\n"
         "## Not level one\n"
@@ -360,9 +364,38 @@ def _balanced(url: str) -> bool:
         st.text(),
         st.lists(
             st.sampled_from(
-                ["[", "]", "(", ")", "<", ">", "!", "^", ":", "`", "*", "\n", " ", "#", "|",
-                 "    ", "> ", "- ", "[^1]", "[^1]: ", "https://a.org/", "www.b.org", ".", ",",
-                 "<a href='x'>", "</a>", "```", "\\", "&amp;", "---\n"]
+                [
+                    "[",
+                    "]",
+                    "(",
+                    ")",
+                    "<",
+                    ">",
+                    "!",
+                    "^",
+                    ":",
+                    "`",
+                    "*",
+                    "\n",
+                    " ",
+                    "#",
+                    "|",
+                    "    ",
+                    "> ",
+                    "- ",
+                    "[^1]",
+                    "[^1]: ",
+                    "https://a.org/",
+                    "www.b.org",
+                    ".",
+                    ",",
+                    "<a href='x'>",
+                    "</a>",
+                    "```",
+                    "\\",
+                    "&amp;",
+                    "---\n",
+                ]
             ),
             max_size=30,
         ).map("".join),

@@ -40,9 +40,7 @@ class CheckProgress:
         host = urlsplit(url).hostname or ""
         if host:
             self._recent = [*[h for h in self._recent if h != host][-2:], host]
-        self._progress.update(
-            self._task, completed=done, total=total, hosts=" ".join(self._recent)
-        )
+        self._progress.update(self._task, completed=done, total=total, hosts=" ".join(self._recent))
 
 
 @contextmanager
