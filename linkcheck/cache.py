@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from linkcheck.models import Status, Verdict
+from linkcheck.models import Status, Support, SupportVerdict, Verdict
 
 DEFAULT_PATH = Path(".linkcheck/cache.sqlite3")
 SECONDS_PER_DAY = 86400.0
@@ -61,6 +61,17 @@ _SCHEMA = (
     """,
     "CREATE INDEX IF NOT EXISTS checks_url_time ON checks (url, checked_at)",
     "CREATE INDEX IF NOT EXISTS checks_time ON checks (checked_at)",  # for purge
+    # What the live page said about each claim at that check, so a cached check keeps its
+    # evidence (the page is not fetched again while the check is fresh).
+    """
+    CREATE TABLE IF NOT EXISTS supports (
+        url TEXT NOT NULL,
+        claim TEXT NOT NULL,
+        checked_at REAL NOT NULL,
+        support_json TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS supports_url_time ON supports (url, checked_at)",
 )
 
 _T = TypeVar("_T")
@@ -93,6 +104,22 @@ def verdict_from_json(text: str) -> Verdict | None:
         values["redirects"] = tuple(values.get("redirects", ()))
         return Verdict(**values)
     except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def support_to_json(support: Support) -> str:
+    return json.dumps(asdict(support), sort_keys=True)
+
+
+def support_from_json(text: str) -> Support | None:
+    """The Support back from its JSON; None for a damaged row."""
+    try:
+        data = json.loads(text)
+        data["verdict"] = SupportVerdict(data["verdict"])
+        for name in ("facts_found", "facts_missing"):
+            data[name] = tuple(data[name])
+        return Support(**data)
+    except (ValueError, TypeError, KeyError):
         return None
 
 
@@ -219,6 +246,7 @@ class CheckStore:
         def delete() -> int:
             with self._transaction():
                 cursor = self._db.execute("DELETE FROM checks WHERE checked_at < ?", (cutoff,))
+                self._db.execute("DELETE FROM supports WHERE checked_at < ?", (cutoff,))
                 return cursor.rowcount
 
         return self._retry(delete)
@@ -230,6 +258,13 @@ class CheckStore:
         and redirected, `ttl_failed` for broken, unreachable and blocked. Else None (check it).
 
         A check dated in the future (another machine's clock) is not trusted."""
+        entry = self.fresh_entry(url, ttl_ok, ttl_failed)
+        return entry[0] if entry is not None else None
+
+    def fresh_entry(
+        self, url: str, ttl_ok: float, ttl_failed: float
+    ) -> tuple[Verdict, float] | None:
+        """`fresh()` with the time of that check (to find the evidence recorded with it)."""
         row = self._db.execute(
             "SELECT checked_at, status, verdict_json FROM checks WHERE url = ? "
             "AND status NOT IN (?, ?) ORDER BY checked_at DESC, rowid DESC LIMIT 1",
@@ -248,7 +283,34 @@ class CheckStore:
         else:
             return None
         age = self._now() - float(checked_at)
-        return verdict if 0 <= age < ttl else None
+        return (verdict, float(checked_at)) if 0 <= age < ttl else None
+
+    def record_supports(
+        self, url: str, supports: Iterable[tuple[str, Support]], checked_at: float
+    ) -> None:
+        """The live page's support for each claim (by claim text), at the check `checked_at`."""
+        rows = [(url, claim, checked_at, support_to_json(s)) for claim, s in supports]
+        if not rows:
+            return
+
+        def write() -> None:
+            with self._transaction():
+                self._db.executemany("INSERT INTO supports VALUES (?, ?, ?, ?)", rows)
+
+        self._retry(write)
+
+    def supports(self, url: str, checked_at: float) -> dict[str, Support]:
+        """The support recorded with the check of `url` at `checked_at`, by claim text."""
+        rows = self._db.execute(
+            "SELECT claim, support_json FROM supports WHERE url = ? AND checked_at = ?",
+            (url, checked_at),
+        ).fetchall()
+        found = {}
+        for claim, text in rows:
+            support = support_from_json(text)
+            if support is not None:
+                found[str(claim)] = support
+        return found
 
     def history(self, url: str, limit: int = 50) -> list[HistoryEntry]:
         """The latest `limit` checks of `url`, newest first."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import re
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,11 +18,15 @@ from linkcheck import __version__
 from linkcheck.errors import ExitCode
 from linkcheck.models import Format, Report
 from linkcheck.pipeline import ArchiveMode
-from linkcheck.report import OutputFormat, parse_fail_on
+from linkcheck.report import DEFAULT_FAIL_ON, OutputFormat, parse_fail_on
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from linkcheck.archive import ArchiveConfig
+    from linkcheck.cache import CheckStore
     from linkcheck.check import CheckConfig
+    from linkcheck.config import Settings
 
 
 app = typer.Typer(
@@ -31,6 +37,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+class UsageFailure(Exception):
+    """A problem with the run's settings, reported as one line as it is (exit code 2)."""
 
 
 def _version(value: bool) -> None:
@@ -177,7 +187,8 @@ WaybackOption = Annotated[
     ),
 ]
 TimeTravelOption = Annotated[
-    bool, typer.Option(help="Ask the Memento TimeTravel aggregator when Wayback has nothing.")
+    bool | None,
+    typer.Option(help="Ask the Memento TimeTravel aggregator when Wayback has nothing."),
 ]
 TimeTravelUrlOption = Annotated[
     str | None, typer.Option(help="TimeTravel base URL (also LINKCHECK_TIMETRAVEL_URL).")
@@ -217,6 +228,16 @@ def extract(
     raise typer.Exit(ExitCode.INPUT if report.problems else ExitCode.OK)
 
 
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Configuration file (default: linkcheck.toml, or [tool.linkcheck] in "
+        "pyproject.toml, found from the current directory up).",
+    ),
+]
+
+
 @app.command()
 def audit(
     paths: PathsArgument,
@@ -225,13 +246,18 @@ def audit(
     input_format: InputFormatOption = None,
     base_url: BaseUrlOption = None,
     date: DateOption = None,
-    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 20.0,
-    concurrency: Annotated[int, typer.Option(help="Requests in flight, all hosts.")] = 32,
-    host_concurrency: Annotated[int, typer.Option(help="Requests in flight per host.")] = 2,
+    config: ConfigOption = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds per request [20].")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Requests in flight, all hosts [32].")
+    ] = None,
+    host_concurrency: Annotated[
+        int | None, typer.Option(help="Requests in flight per host [2].")
+    ] = None,
     host_interval: Annotated[
-        float, typer.Option(help="Minimum seconds between requests to one host.")
-    ] = 0.25,
-    retries: Annotated[int, typer.Option(help="Retries of a transient failure.")] = 3,
+        float | None, typer.Option(help="Minimum seconds between requests to one host [0.25].")
+    ] = None,
+    retries: Annotated[int | None, typer.Option(help="Retries of a transient failure [3].")] = None,
     exclude: Annotated[
         list[str], typer.Option(help="Skip URLs matching this regex (repeatable).")
     ] = [],  # noqa: B006
@@ -242,40 +268,52 @@ def audit(
     ca_bundle: Annotated[
         Path | None, typer.Option(help="Extra CA certificates to trust (PEM).")
     ] = None,
-    max_body: Annotated[int, typer.Option(help="Bytes of each page read at most.")] = 1_000_000,
+    max_body: Annotated[
+        int | None, typer.Option(help="Bytes of each page read at most [1000000].")
+    ] = None,
     allow_link_local: Annotated[
-        bool, typer.Option(help="Allow 169.254.0.0/16 and cloud-metadata addresses.")
-    ] = False,
+        bool | None, typer.Option(help="Allow 169.254.0.0/16 and cloud-metadata addresses.")
+    ] = None,
     exclude_private: Annotated[
-        bool, typer.Option(help="Skip private addresses (10/8, 172.16/12, 192.168/16).")
-    ] = False,
+        bool | None, typer.Option(help="Skip private addresses (10/8, 172.16/12, 192.168/16).")
+    ] = None,
     offline: Annotated[
         bool, typer.Option(help="Do not check links (offline stages only).")
     ] = False,
     fail_on: Annotated[
-        str,
+        str | None,
         typer.Option(
             help="What fails the run: broken, blocked, redirected, unreachable, not-found, "
-            "drifted (comma-separated), or none."
+            "drifted (comma-separated), or none [broken]."
         ),
-    ] = "broken",
+    ] = None,
+    fail_after: Annotated[
+        int | None,
+        typer.Option(help="History rule: fail a link only after N consecutive failed checks."),
+    ] = None,
+    fail_after_days: Annotated[
+        float | None, typer.Option(help="… spanning at least this many days.")
+    ] = None,
     archive: Annotated[
-        ArchiveMode,
-        typer.Option("--archive", help="Snapshot lookups: all links, failed ones, or none."),
-    ] = ArchiveMode.ALL,
+        ArchiveMode | None,
+        typer.Option("--archive", help="Snapshot lookups: all links, failed ones, or none [all]."),
+    ] = None,
     wayback_url: WaybackOption = None,
-    timetravel: TimeTravelOption = False,
+    timetravel: TimeTravelOption = None,
     timetravel_url: TimeTravelUrlOption = None,
     warc: WarcOption = None,
     support: Annotated[
-        bool, typer.Option(help="Judge whether each page still supports its claim.")
-    ] = True,
-    snapshot_cache: Annotated[
-        Path | None, typer.Option(help="Keep archive answers for past dates in this file.")
-    ] = Path(".linkcheck/snapshots.json"),
+        bool | None, typer.Option(help="Judge whether each page still supports its claim [yes].")
+    ] = None,
+    cache_path: Annotated[
+        Path | None, typer.Option("--cache", help="Check database [.linkcheck/cache.sqlite3].")
+    ] = None,
     no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Ask every server and archive afresh.")
+        bool, typer.Option("--no-cache", help="Check everything afresh; record nothing.")
     ] = False,
+    shard: Annotated[
+        str | None, typer.Option(help="Check only shard K of N of the unique URLs (K/N).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show redirects too.")] = False,
 ) -> None:
@@ -289,41 +327,58 @@ def audit(
     from linkcheck.report import exit_code
     from linkcheck.report.terminal import print_summary, progress_bar
 
+    settings = _settings(config)
     output_format, document_format = _split_formats(format, input_format, tuple(OutputFormat))
     targets = _outputs(output_format, output, tuple(OutputFormat))
-    check_config = (
-        None
-        if offline
-        else _check_config(
-            timeout=timeout,
-            concurrency=concurrency,
-            host_concurrency=host_concurrency,
-            host_interval=host_interval,
-            retries=retries,
-            exclude=exclude,
-            include=include,
-            user_agent=user_agent,
-            ca_bundle=ca_bundle,
-            max_body=max_body,
-            allow_link_local=allow_link_local,
-            exclude_private=exclude_private,
-        )
-    )
-    failure_set = _parse_fail_on(fail_on)
+    if not output and output_format is None and settings.outputs:
+        targets = [(OutputFormat(t.format), t.path) for t in settings.outputs]
+    check_flags = {
+        "timeout": timeout,
+        "concurrency": concurrency,
+        "host_concurrency": host_concurrency,
+        "host_interval": host_interval,
+        "retries": retries,
+        "exclude": tuple(exclude),
+        "include": tuple(include),
+        "user_agent": user_agent,
+        "ca_bundle": str(ca_bundle) if ca_bundle else None,
+        "max_body_bytes": max_body,
+        "allow_link_local": allow_link_local,
+        "exclude_private": exclude_private,
+    }
+    check_config = None if offline else _check_config(settings, check_flags)
+    failure_set = _parse_fail_on(fail_on) if fail_on is not None else settings.fail_on
+    failure_set = failure_set if failure_set is not None else DEFAULT_FAIL_ON
+    cache = settings.cache_options(enabled=False if no_cache else None, path=cache_path)
+    rule = settings.history_rule(checks=fail_after, days=fail_after_days)
+    archive_file = settings.archive
     options = AuditOptions(
         check=check_config,
-        archive=_archive_config(wayback_url, timetravel, timetravel_url),
-        archive_mode=archive,
-        support=support,
-        snapshot_cache=None if no_cache else snapshot_cache,
-        warc=warc,
+        archive=_archive_config(settings, wayback_url, timetravel, timetravel_url),
+        archive_mode=archive or ArchiveMode(archive_file.mode or "all"),
+        support=support if support is not None else settings.support.enabled is not False,
+        snapshot_cache=cache.path.with_name("snapshots.json") if cache.enabled else None,
+        warc=warc or archive_file.warc,
+        ttl_ok=cache.ttl_ok,
+        ttl_failed=cache.ttl_failed,
+        fail_after_checks=rule.checks,
+        fail_after_days=rule.days,
+        shard=_parse_shard(shard),
     )
-    extract_options = ExtractOptions(document_format, base_url, _parse_date(date))
+    extract_options = ExtractOptions(
+        document_format, base_url or settings.base_url, _parse_date(date) or settings.date
+    )
     console = Console(stderr=True, quiet=quiet, highlight=False)
-    with progress_bar(console, enabled=not quiet) as progress:
+    store_path = cache.path if cache.enabled and check_config else None
+    with _check_store(store_path) as store, progress_bar(console, enabled=not quiet) as progress:
         result = asyncio.run(
             audit_documents(
-                paths, extract_options, options, stdin=_read_stdin(paths), progress=progress
+                _documents(paths, settings),
+                extract_options,
+                options,
+                stdin=_read_stdin(paths),
+                progress=progress,
+                store=store,
             )
         )
     report, offline_run = result.report, result.offline
@@ -339,57 +394,119 @@ def audit(
     raise typer.Exit(exit_code(report, failure_set, offline=offline_run))
 
 
+@app.command()
+def merge(
+    reports: Annotated[
+        list[Path], typer.Argument(help="JSON reports of the shards.", show_default=False)
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the merged JSON here.")
+    ] = None,
+) -> None:
+    """Combine the JSON reports of a sharded run (`audit --shard K/N`) into one."""
+    import json
+
+    from linkcheck.shard import merge_reports
+
+    loaded = []
+    for path in reports:
+        try:
+            loaded.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as error:
+            raise typer.BadParameter(f"{path}: {error}", param_hint="REPORTS") from None
+    try:
+        merged = merge_reports(loaded, names=[str(path) for path in reports])
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="REPORTS") from None
+    text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def _settings(path: Path | None) -> Settings:
+    from linkcheck.config import ConfigError, load_settings
+
+    try:
+        return load_settings(Path.cwd(), path)
+    except ConfigError as error:
+        raise UsageFailure(error.message) from None
+
+
+def _documents(paths: list[str], settings: Settings) -> list[str]:
+    """The paths given, less the documents the configuration excludes."""
+    return [p for p in paths if p == "-" or not settings.is_excluded_document(p)]
+
+
+@contextlib.contextmanager
+def _check_store(path: Path | None) -> Iterator[CheckStore | None]:
+    if path is None:
+        yield None
+        return
+    from linkcheck.cache import CheckStore
+
+    try:
+        store = CheckStore(path)
+    except (OSError, sqlite3.Error) as error:
+        raise typer.BadParameter(f"cannot open {path}: {error}", param_hint="--cache") from None
+    with store:
+        yield store
+        store.purge(older_than=90 * 86400.0)
+
+
+def _parse_shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    from linkcheck.shard import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--shard") from None
+
+
 def _archive_config(
-    wayback_url: str | None, timetravel: bool, timetravel_url: str | None
+    settings: Settings, wayback_url: str | None, timetravel: bool | None, timetravel_url: str | None
 ) -> ArchiveConfig:
-    """Endpoints from the options, else the environment, else the public services; keys only
-    ever from the environment."""
+    """Endpoints from the options, else the environment, else the configuration file, else
+    the public services; keys only ever from the environment."""
+    import dataclasses
+
     from linkcheck.archive import ArchiveConfig
 
-    values: dict[str, Any] = {"use_timetravel": timetravel}
+    values: dict[str, Any] = settings.archive.config_kwargs()
+    if timetravel is not None:
+        values["use_timetravel"] = timetravel
     wayback = wayback_url or os.environ.get("LINKCHECK_WAYBACK_URL")
     travel = timetravel_url or os.environ.get("LINKCHECK_TIMETRAVEL_URL")
     for name, value in (("--wayback-url", wayback), ("--timetravel-url", travel)):
         if value and not value.lower().startswith(("http://", "https://")):
             raise typer.BadParameter(f"{value!r} is not an http(s) URL", param_hint=name)
     if wayback:
-        values["wayback_url"] = wayback.rstrip("/")
+        values["wayback_url"] = wayback
     if travel:
-        values["timetravel_url"] = travel.rstrip("/")
-    return ArchiveConfig(**values).with_keys_from(os.environ)
+        values["timetravel_url"] = travel
+    for key in ("wayback_url", "timetravel_url"):
+        if key in values:
+            values[key] = str(values[key]).rstrip("/")
+    return dataclasses.replace(ArchiveConfig(), **values).with_keys_from(os.environ)
 
 
 def _parse_fail_on(text: str) -> frozenset[str]:
     try:
         return parse_fail_on(text)
     except ValueError as error:
-        raise typer.BadParameter(
-            str(error).removeprefix("--fail-on: "), param_hint="--fail-on"
-        ) from None
+        message = str(error).removeprefix("--fail-on: ")
+        raise typer.BadParameter(message, param_hint="--fail-on") from None
 
 
-def _check_config(**options: Any) -> CheckConfig:
-    from linkcheck.check import CheckConfig
-
-    values = {
-        "timeout": options["timeout"],
-        "concurrency": options["concurrency"],
-        "host_concurrency": options["host_concurrency"],
-        "host_interval": options["host_interval"],
-        "retries": options["retries"],
-        "exclude": tuple(options["exclude"]),
-        "include": tuple(options["include"]),
-        "ca_bundle": str(options["ca_bundle"]) if options["ca_bundle"] else None,
-        "max_body_bytes": options["max_body"],
-        "allow_link_local": options["allow_link_local"],
-        "exclude_private": options["exclude_private"],
-    }
-    if options["user_agent"]:
-        values["user_agent"] = options["user_agent"]
-    if values["ca_bundle"] and not Path(values["ca_bundle"]).is_file():
-        raise typer.BadParameter(f"{values['ca_bundle']}: no such file", param_hint="--ca-bundle")
+def _check_config(settings: Settings, flags: dict[str, Any]) -> CheckConfig:
+    """Defaults < configuration file < command-line flags."""
+    if flags["ca_bundle"] and not Path(flags["ca_bundle"]).is_file():
+        raise typer.BadParameter(f"{flags['ca_bundle']}: no such file", param_hint="--ca-bundle")
     try:
-        return CheckConfig(**values)
+        return settings.check_config(flags)
     except (ValueError, re.error) as error:
         raise typer.BadParameter(str(error)) from None
 
@@ -409,6 +526,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return int(ExitCode.OK)
+    except UsageFailure as error:
+        typer.echo(f"linkcheck: error: {error}", err=True)
+        return int(ExitCode.INPUT)
     except Exception as error:
         # Typer's usage errors (bad option, missing argument) carry a message and exit code.
         format_message = getattr(error, "format_message", None)

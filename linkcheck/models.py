@@ -207,6 +207,10 @@ class Link:
     occurrences: tuple[Occurrence, ...]
     verdict: Verdict = UNCHECKED
     archive: Snapshot | None = None  # the capture nearest the document's date
+    # A failure the history rule has not confirmed yet (too few failed checks, or over too
+    # short a time): reported, but it does not fail the run.
+    unconfirmed: bool = False
+    cached: bool = False  # the verdict came from the check store, no request was made
 
     @property
     def claims(self) -> tuple[Claim, ...]:

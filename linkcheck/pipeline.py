@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # the network stack loads only when a run checks links
     import httpx
 
     from linkcheck.archive import ArchiveConfig, ArchiveLimiter
+    from linkcheck.cache import CheckStore
     from linkcheck.check.config import CheckConfig
     from linkcheck.check.engine import Recorder
 
@@ -129,6 +130,11 @@ class AuditOptions:
     support: bool = True
     snapshot_cache: Path | None = None  # archive answers for past dates, kept between runs
     warc: Path | None = None  # write every fetch as WARC request/response records
+    ttl_ok: float = 7 * 86400.0  # with a check store: reuse an ok check this long (seconds)
+    ttl_failed: float = 3600.0  # … and a failed one this long
+    fail_after_checks: int = 1  # the history rule: a failure fails the run once it has failed
+    fail_after_days: float = 0.0  # this many consecutive checks spanning this many days
+    shard: tuple[int, int] | None = None  # (k, n): check only the k-th of n URL partitions
 
 
 @dataclass(frozen=True)
@@ -145,16 +151,20 @@ _MAX_PAGE_CHARACTERS = 400_000  # text kept per page for judging: bodies are bou
 
 
 async def run_audit(
-    report: Report, options: AuditOptions, progress: ProgressCallback | None = None
+    report: Report,
+    options: AuditOptions,
+    progress: ProgressCallback | None = None,
+    store: CheckStore | None = None,
 ) -> AuditResult:
-    """Check, archive and judge support; the one async orchestrator of a run."""
+    """Check, archive and judge support; the one async orchestrator of a run. With a check
+    store, fresh checks are reused, every check is recorded, and the history rule applies."""
     if options.check is None:
         return AuditResult(report)
     from linkcheck.check import make_client
 
     async with make_client(options.check) as client:
         with _warc_recorder(options.warc) as recorder:
-            checked = await _check(report, options, client, progress, recorder)
+            checked = await _check(report, options, client, progress, recorder, store)
         report = checked.report
         if checked.offline:
             return AuditResult(report, offline=True)
@@ -199,6 +209,7 @@ async def _check(
     client: httpx.AsyncClient,
     progress: ProgressCallback | None,
     recorder: Recorder | None,
+    store: CheckStore | None,
 ) -> _Checked:
     """Check every unique URL once; judge live support as each page arrives, so a page's
     body is dropped as soon as it has been read (memory stays flat however many links)."""
@@ -207,12 +218,18 @@ async def _check(
     assert options.check is not None
     links = {link.url: link for link in report.links}
     pending = [link.url for link in report.links if link.verdict.status is Status.UNCHECKED]
+    if options.shard is not None:
+        from linkcheck.shard import in_shard
+
+        pending = [url for url in pending if in_shard(url, *options.shard)]
     verdicts: dict[str, Verdict] = {}
     judged: dict[str, tuple[Support | None, ...]] = {}
     texts: dict[str, str] = {}
+    cached = _reuse_fresh(pending, links, options, store, verdicts, judged)
+    to_fetch = [url for url in pending if url not in cached]
     if progress is not None:
-        progress(0, len(pending), "")
-    async for result in check_urls(pending, client, options.check, recorder=recorder):
+        progress(len(cached), len(pending), "")
+    async for result in check_urls(to_fetch, client, options.check, recorder=recorder):
         verdicts[result.url] = result.verdict
         link = links[result.url]
         if options.support and result.body is not None and link.claims:
@@ -223,8 +240,85 @@ async def _check(
                 texts[result.url] = text
         if progress is not None:
             progress(len(verdicts), len(pending), result.url)
-    offline = bool(verdicts) and network_unreachable(verdicts.values())
-    return _Checked(with_verdicts(report, verdicts), offline, judged, texts)
+    fresh = {url: verdict for url, verdict in verdicts.items() if url not in cached}
+    offline = bool(fresh) and network_unreachable(fresh.values())
+    report = with_verdicts(report, verdicts)
+    if store is not None and not offline:
+        report = _record_and_apply_history(report, fresh, judged, options, store)
+    report = dataclasses.replace(
+        report,
+        links=tuple(
+            dataclasses.replace(link, cached=True) if link.url in cached else link
+            for link in report.links
+        ),
+    )
+    return _Checked(report, offline, judged, texts)
+
+
+def _reuse_fresh(
+    pending: list[str],
+    links: dict[str, Link],
+    options: AuditOptions,
+    store: CheckStore | None,
+    verdicts: dict[str, Verdict],
+    judged: dict[str, tuple[Support | None, ...]],
+) -> set[str]:
+    """Fill in the checks the store still holds fresh (no request), with their evidence."""
+    if store is None:
+        return set()
+    reused: set[str] = set()
+    for url in pending:
+        entry = store.fresh_entry(url, options.ttl_ok, options.ttl_failed)
+        if entry is None:
+            continue
+        verdict, checked_at = entry
+        verdicts[url] = verdict
+        reused.add(url)
+        if options.support:
+            kept = store.supports(url, checked_at)
+            judged[url] = tuple(
+                kept.get(o.claim.claim.text) if o.claim is not None else None
+                for o in links[url].occurrences
+            )
+    return reused
+
+
+def _record_and_apply_history(
+    report: Report,
+    fresh: dict[str, Verdict],
+    judged: dict[str, tuple[Support | None, ...]],
+    options: AuditOptions,
+    store: CheckStore,
+) -> Report:
+    """Record this run's checks (and their evidence), then mark failures the history rule has
+    not confirmed yet: one bad minute of a remote server must not turn a build red."""
+    import time
+
+    from linkcheck.cache import CONFIRMING, confirmed_failure
+
+    now = time.time()
+    store.record_many(fresh.items(), checked_at=now)
+    by_url = {link.url: link for link in report.links}
+    for url, supports in judged.items():
+        if url in fresh:
+            pairs = [
+                (o.claim.claim.text, s)
+                for o, s in zip(by_url[url].occurrences, supports, strict=True)
+                if o.claim is not None and s is not None
+            ]
+            store.record_supports(url, pairs, now)
+    if options.fail_after_checks <= 1 and options.fail_after_days <= 0:
+        return report
+    links = []
+    for link in report.links:
+        if link.verdict.status in CONFIRMING:
+            history = store.history(link.url, limit=max(50, options.fail_after_checks))
+            confirmed = confirmed_failure(
+                history, checks=options.fail_after_checks, days=options.fail_after_days
+            )
+            link = dataclasses.replace(link, unconfirmed=not confirmed)
+        links.append(link)
+    return dataclasses.replace(report, links=tuple(links))
 
 
 def _page_text(body: bytes, content_type: str | None, charset: str | None) -> str | None:
@@ -286,9 +380,12 @@ async def _judge_support(
     links = []
     for link in report.links:
         supports = list(judged.get(link.url, (None,) * len(link.occurrences)))
-        needs_archive = link.claims and (
-            link.verdict.status in _DEAD | {Status.BLOCKED}
-            or any(s is not None and s.verdict is not _SUPPORTED for s in supports)
+        # The snapshot is read where the live page is gone or refused us, or where its text
+        # (kept only when a claim was not supported) failed a claim. A cached check has no
+        # text: its recorded evidence stands.
+        live_text = texts.get(link.url)
+        needs_archive = bool(link.claims) and (
+            link.verdict.status in _DEAD | {Status.BLOCKED} or live_text is not None
         )
         snapshot = snapshots.get(link.url)
         archive_text = None
@@ -302,8 +399,7 @@ async def _judge_support(
                 # The live page refused us: judge the snapshot, but nothing says it drifted.
                 supports[index] = judge(claim, archive_text, "archive")
             elif archive_text is not None:
-                live = texts.get(link.url)
-                supports[index] = judge_with_archive(claim, live, archive_text)
+                supports[index] = judge_with_archive(claim, live_text, archive_text)
             elif supports[index] is None:
                 supports[index] = judge(claim, None, "live")  # nothing to judge: unknown
         occurrences = tuple(
@@ -359,6 +455,7 @@ async def audit_documents(
     *,
     stdin: bytes | None = None,
     progress: ProgressCallback | None = None,
+    store: CheckStore | None = None,
 ) -> AuditResult:
     """Read the documents (local paths, or web addresses downloaded first) and audit them."""
     local = [path for path in paths if not _is_web_address(path)]
@@ -374,7 +471,7 @@ async def audit_documents(
                 extractions.append(extraction)
         problems.extend(failed)
     report = assemble(extractions, problems)
-    return await run_audit(report, options, progress)
+    return await run_audit(report, options, progress, store)
 
 
 def _is_web_address(path: str) -> bool:

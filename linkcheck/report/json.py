@@ -107,6 +107,10 @@ def _verdict(verdict: Verdict) -> dict[str, Any]:
 def link_flags(link: Link) -> list[str]:
     """Things a reviewer should look at that are not errors."""
     flags = []
+    if link.unconfirmed:
+        flags.append("unconfirmed-failure")
+    if link.cached:
+        flags.append("cached")
     if len(link.claims) > 1:
         flags.append("cited-for-different-claims")
     if any(o.claim is not None and o.claim.confidence < 0.45 for o in link.occurrences):

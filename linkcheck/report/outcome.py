@@ -98,6 +98,8 @@ def _status_level(link: Link, fail_on: frozenset[str]) -> Level | None:
     if status in _QUIET_STATUSES:
         # An ok page with a reason (a missing #fragment) is worth a note, never a failure.
         return Level.NOTE if status is Status.OK and link.verdict.reason else None
+    if link.unconfirmed:
+        return Level.WARNING  # the history rule has not confirmed it yet: a look, not a failure
     return Level.ERROR if str(status) in fail_on else Level.WARNING
 
 

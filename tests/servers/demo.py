@@ -98,6 +98,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        with self.server.lock:
+            self.server.hits[self.path] = self.server.hits.get(self.path, 0) + 1
         if self.path == "/brief.md":  # the brief itself, for `linkcheck audit <web address>`
             host, port = self.server.server_address[:2]
             body = brief(f"http://{host!s}:{port}").encode()
@@ -123,6 +125,24 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Site(ThreadingHTTPServer):
     daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler]) -> None:
+        super().__init__(address, handler)
+        self.lock = threading.Lock()
+        self.hits: dict[str, int] = {}  # requests seen, by path
+
+
+@dataclass
+class World:
+    """The running demo: the site's URL, its request counts, and the archive."""
+
+    site: str
+    archive: FakeArchive
+    _server: _Site
+
+    def hits(self, path: str) -> int:
+        with self._server.lock:
+            return self._server.hits.get(path, 0)
 
 
 def brief(site: str) -> str:
@@ -181,6 +201,13 @@ def captures(site: str) -> dict[str, list[CaptureSpec]]:
 @contextmanager
 def demo_world() -> Iterator[tuple[str, FakeArchive]]:
     """The demo site and its archive, running; yields (site URL, archive)."""
+    with demo_world_counted() as world:
+        yield world.site, world.archive
+
+
+@contextmanager
+def demo_world_counted() -> Iterator[World]:
+    """The demo site and its archive, with the site's request counts."""
     site = _Site(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(
         target=site.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -189,7 +216,7 @@ def demo_world() -> Iterator[tuple[str, FakeArchive]]:
     url = f"http://127.0.0.1:{site.server_address[1]}"
     archive = FakeArchive(captures(url)).start()
     try:
-        yield url, archive
+        yield World(url, archive, site)
     finally:
         archive.close()
         site.shutdown()
