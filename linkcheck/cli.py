@@ -394,6 +394,76 @@ def audit(
     raise typer.Exit(exit_code(report, failure_set, offline=offline_run))
 
 
+@app.command(name="archive")
+def archive_command(
+    paths: PathsArgument,
+    out_dir: Annotated[
+        Path, typer.Option("--out-dir", help="Where the manifest and archived copies go.")
+    ] = Path("archive-output"),
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help="Resumable manifest (JSON) [OUT_DIR/manifest.json]; CSV beside it."),
+    ] = None,
+    save: Annotated[
+        bool, typer.Option(help="Ask Save Page Now for links without a recent capture.")
+    ] = True,
+    warc: WarcOption = None,
+    wayback_url: WaybackOption = None,
+    timetravel: TimeTravelOption = None,
+    timetravel_url: TimeTravelUrlOption = None,
+    input_format: InputFormatOption = None,
+    base_url: BaseUrlOption = None,
+    date: DateOption = None,
+    config: ConfigOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
+) -> None:
+    """Snapshot generation: the capture nearest each document's date, new captures for links
+    lacking a recent one (resumable), a manifest, and an archived copy of each document."""
+    import asyncio
+
+    from rich.console import Console
+
+    from linkcheck.api import extract as run_extract
+    from linkcheck.archive import Manifest, ManifestError
+    from linkcheck.archive.copies import write_archived_copies
+    from linkcheck.pipeline import archive_report
+    from linkcheck.report.terminal import print_archive_summary
+
+    settings = _settings(config)
+    manifest_path = manifest or settings.archive.manifest or out_dir / "manifest.json"
+    try:
+        ledger = Manifest(manifest_path)
+    except (ManifestError, OSError) as error:
+        raise UsageFailure(f"{manifest_path}: {error}") from None
+    report = run_extract(
+        _documents(paths, settings),
+        input_format=input_format,
+        base_url=base_url or settings.base_url,
+        date=_parse_date(date) or settings.date,
+        stdin=_read_stdin(paths),
+    )
+    archive_config = _archive_config(settings, wayback_url, timetravel, timetravel_url)
+    run = asyncio.run(
+        archive_report(
+            report,
+            archive_config,
+            ledger,
+            save=save,
+            check=_check_config(settings, {}),
+            warc=warc or settings.archive.warc,
+        )
+    )
+    ledger.save()
+    ledger.export_csv(manifest_path.with_suffix(".csv"))
+    copies = write_archived_copies(run.report, out_dir)
+    console = Console(stderr=True, quiet=quiet, highlight=False)
+    print_archive_summary(run.report, run.outcomes, copies, manifest_path, console)
+    _report_problems(run.report)
+    for note in run.notes:
+        typer.echo(f"linkcheck: {note}", err=True)
+    raise typer.Exit(ExitCode.INPUT if run.report.problems else ExitCode.OK)
+
+
 @app.command()
 def merge(
     reports: Annotated[
@@ -503,7 +573,7 @@ def _parse_fail_on(text: str) -> frozenset[str]:
 
 def _check_config(settings: Settings, flags: dict[str, Any]) -> CheckConfig:
     """Defaults < configuration file < command-line flags."""
-    if flags["ca_bundle"] and not Path(flags["ca_bundle"]).is_file():
+    if flags.get("ca_bundle") and not Path(flags["ca_bundle"]).is_file():
         raise typer.BadParameter(f"{flags['ca_bundle']}: no such file", param_hint="--ca-bundle")
     try:
         return settings.check_config(flags)
@@ -533,7 +603,11 @@ def main(argv: list[str] | None = None) -> int:
         # Typer's usage errors (bad option, missing argument) carry a message and exit code.
         format_message = getattr(error, "format_message", None)
         if format_message is None or not hasattr(error, "exit_code"):
-            raise
+            if os.environ.get("LINKCHECK_DEBUG"):
+                raise
+            # A bug, not bad input: one line, and a code of its own (BSD's EX_SOFTWARE).
+            typer.echo(f"linkcheck: internal error: {type(error).__name__}: {error}", err=True)
+            return int(ExitCode.INTERNAL)
         context = getattr(error, "ctx", None)
         if type(error).__name__ == "NoArgsIsHelpError" and context is not None:
             typer.echo(context.get_help())

@@ -10,6 +10,7 @@ class ExitCode(IntEnum):
     FAILURES = 1  # links or claims failed under --fail-on
     INPUT = 2  # usage or input error (a document could not be read, a bad option)
     OFFLINE = 3  # could not check: the network is unreachable
+    INTERNAL = 70  # a bug in linkcheck (set LINKCHECK_DEBUG=1 for the traceback)
 
 
 class InputError(Exception):

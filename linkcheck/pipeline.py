@@ -38,7 +38,7 @@ from linkcheck.urls import is_checkable, normalize_url, scheme_of
 if TYPE_CHECKING:  # the network stack loads only when a run checks links
     import httpx
 
-    from linkcheck.archive import ArchiveConfig, ArchiveLimiter
+    from linkcheck.archive import ArchiveConfig, ArchiveLimiter, Manifest, SaveOutcome
     from linkcheck.cache import CheckStore
     from linkcheck.check.config import CheckConfig
     from linkcheck.check.engine import Recorder
@@ -521,3 +521,44 @@ def _format_from_content_type(content_type: str | None) -> Format | None:
         "text/plain": Format.TEXT,
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document": Format.DOCX,
     }.get(media)
+
+
+@dataclass(frozen=True)
+class ArchiveRun:
+    """What `linkcheck archive` did: the report with snapshots, and each link's save outcome."""
+
+    report: Report
+    outcomes: tuple[SaveOutcome, ...]
+    notes: tuple[str, ...] = ()
+
+
+async def archive_report(
+    report: Report,
+    archive: ArchiveConfig,
+    manifest: Manifest,
+    *,
+    save: bool = True,
+    check: CheckConfig | None = None,
+    warc: Path | None = None,
+) -> ArchiveRun:
+    """Snapshot generation: the capture nearest each document's date, a new capture for each
+    link that lacks a recent one (resumable through the manifest), and with `warc` our own
+    fetch of every cited page as WARC records."""
+    from linkcheck.archive import ArchiveLimiter, archive_links, items_from_links
+    from linkcheck.check import CheckConfig, make_client
+
+    check = check or CheckConfig()
+    async with make_client(check) as client:
+        if warc is not None:
+            with _warc_recorder(warc) as recorder:
+                report = (await _check(report, AuditOptions(check=check, support=False),
+                                       client, None, recorder, None)).report  # fmt: skip
+        limiter = ArchiveLimiter(archive)
+        options = AuditOptions(check=check, archive=archive, archive_mode=ArchiveMode.ALL)
+        report = await _archive(report, options, client, limiter)
+        outcomes: list[SaveOutcome] = []
+        if save:
+            items = [item for item in items_from_links(report.links) if is_checkable(item.url)]
+            outcomes = await archive_links(items, client, archive, limiter, manifest)
+        stopped = limiter.stop_message()
+    return ArchiveRun(report, tuple(outcomes), (stopped,) if stopped else ())

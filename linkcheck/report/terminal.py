@@ -6,8 +6,10 @@ Plain output when stderr is not a terminal or NO_COLOR is set (rich handles both
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from rich.console import Console
@@ -16,6 +18,9 @@ from rich.text import Text
 
 from linkcheck.models import Report, Status
 from linkcheck.report.table import STATUS_STYLES
+
+if TYPE_CHECKING:
+    from linkcheck.archive import SaveOutcome
 
 PROBLEM_STATUSES = (Status.BROKEN, Status.UNREACHABLE, Status.BLOCKED, Status.REDIRECTED)
 
@@ -96,3 +101,31 @@ def print_summary(report: Report, console: Console, *, verbose: bool = False) ->
 
 def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_archive_summary(
+    report: Report,
+    outcomes: Sequence[SaveOutcome],
+    copies: Sequence[Path],
+    manifest: Path,
+    console: Console,
+) -> None:
+    """Per link: its snapshot near the document date and what Save Page Now did."""
+    by_url = {outcome.url: outcome for outcome in outcomes}
+    for link in report.links:
+        if not link.url.startswith(("http://", "https://")):
+            continue
+        line = Text(link.url)
+        if link.archive is not None:
+            line += Text(f"\n    nearest snapshot: {link.archive.url}", style="cyan")
+        outcome = by_url.get(link.url)
+        if outcome is not None:
+            line += Text(f"\n    save: {outcome.status}", style="bold")
+            if outcome.reason:
+                line += Text(f" ({outcome.reason})", style="dim")
+            if outcome.snapshot is not None:
+                line += Text(f" {outcome.snapshot.url}", style="cyan")
+        console.print(line)
+    console.print(Text(f"manifest: {manifest} (and {manifest.with_suffix('.csv')})"))
+    for copy in copies:
+        console.print(Text(f"archived copy: {copy}"))
