@@ -5,6 +5,8 @@ The public API is small on purpose:
     >>> import linkcheck
     >>> report = linkcheck.extract(["brief.pdf"])            # offline: links and their claims
     >>> report.links[0].occurrences[0].claim.claim.text
+    >>> report = linkcheck.audit(["brief.pdf"])              # checked, archived, judged
+    >>> [(link.url, link.verdict.status) for link in report.links]
 
 Everything else is reachable through the stage packages (`linkcheck.extract`,
 `linkcheck.claims`, `linkcheck.report`), whose insides may change.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from linkcheck.api import extract
+from linkcheck.api import audit, extract
 from linkcheck.errors import ExitCode, InputError
 from linkcheck.models import (
     Claim,
@@ -49,5 +51,6 @@ __all__ = [
     "Status",
     "Verdict",
     "__version__",
+    "audit",
     "extract",
 ]

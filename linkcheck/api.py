@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from linkcheck.models import Format, Report
 from linkcheck.pipeline import ExtractOptions, assemble, read_documents
+
+if TYPE_CHECKING:
+    from linkcheck.archive import ArchiveConfig
+    from linkcheck.check import CheckConfig
 
 
 def extract(
@@ -23,3 +28,45 @@ def extract(
     )
     extractions, problems = read_documents(paths, options, stdin=stdin)
     return assemble(extractions, problems)
+
+
+def audit(
+    paths: Sequence[str],
+    *,
+    input_format: Format | str | None = None,
+    base_url: str | None = None,
+    date: dt.date | None = None,
+    stdin: bytes | None = None,
+    check: CheckConfig | None = None,
+    archive: ArchiveConfig | None = None,
+    archive_mode: str = "all",
+    support: bool = True,
+    warc: str | None = None,
+    offline: bool = False,
+) -> Report:
+    """Extract, check, archive and judge support: the library form of `linkcheck audit`.
+
+    `check` and `archive` default to the public-internet settings (`CheckConfig()`,
+    `ArchiveConfig()` with keys from the environment); `offline=True` skips the network.
+    Links that could not be checked because the machine is offline come back `unreachable`.
+    """
+    import asyncio
+    import os
+    from pathlib import Path
+
+    from linkcheck.archive import ArchiveConfig
+    from linkcheck.check import CheckConfig
+    from linkcheck.pipeline import ArchiveMode, AuditOptions, audit_documents
+
+    options = AuditOptions(
+        check=None if offline else (check or CheckConfig()),
+        archive=archive or ArchiveConfig().with_keys_from(os.environ),
+        archive_mode=ArchiveMode(archive_mode),
+        support=support,
+        warc=Path(warc) if warc else None,
+    )
+    extract_options = ExtractOptions(
+        input_format=Format(input_format) if input_format else None, base_url=base_url, date=date
+    )
+    result = asyncio.run(audit_documents(paths, extract_options, options, stdin=stdin))
+    return result.report

@@ -178,3 +178,21 @@ def test_progress_streams_every_result(world: tuple[str, FakeArchive], tmp_path:
     checkable = sum(1 for link in result.report.links if link.url.startswith("http"))
     assert calls[0] == (0, checkable)
     assert [done for done, _ in calls] == list(range(checkable + 1))
+
+
+def test_the_python_api_audits_like_the_cli(world: tuple[str, FakeArchive], tmp_path: Path) -> None:
+    import linkcheck
+    from linkcheck.archive import ArchiveConfig
+
+    site, archive = world
+    document = tmp_path / "brief.md"
+    document.write_text(brief(site), encoding="utf-8")
+    report = linkcheck.audit(
+        [str(document)],
+        check=CheckConfig(timeout=5, retries=0, host_interval=0),
+        archive=ArchiveConfig(wayback_url=archive.url, lookup_rate=60000),
+    )
+    statuses = {link.url.rsplit("/", 1)[-1]: link.verdict.status for link in report.links}
+    assert statuses["journalists-killed"] is linkcheck.Status.BROKEN
+    dead = next(link for link in report.links if link.url.endswith("journalists-killed"))
+    assert dead.archive is not None and dead.archive.timestamp == "20220601120000"
