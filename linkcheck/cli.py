@@ -95,8 +95,9 @@ def _split_formats(
 def _outputs(
     output_format: OutputFormat | None, values: list[str], allowed: tuple[OutputFormat, ...]
 ) -> list[tuple[OutputFormat, Path | None]]:
-    """Where each report goes: `--output FORMAT:FILE` (repeatable), or `--format F --output
-    FILE`; with no file, the --format (default: the table) goes to standard output."""
+    """Where each report goes: `--output FORMAT:FILE` (repeatable; FILE `-` is standard
+    output), or `--format F --output FILE`; with no file, the --format (default: the table)
+    goes to standard output."""
     targets: list[tuple[OutputFormat, Path | None]] = []
     plain: list[Path] = []
     for value in values:
@@ -106,7 +107,7 @@ def _outputs(
                 names = ", ".join(map(str, allowed))
                 message = f"{prefix!r} is not a format of this command ({names})"
                 raise typer.BadParameter(message, param_hint="--output")
-            targets.append((OutputFormat(prefix.lower()), Path(rest)))
+            targets.append((OutputFormat(prefix.lower()), None if rest == "-" else Path(rest)))
         else:
             plain.append(Path(value))
     chosen = output_format or OutputFormat.TABLE
