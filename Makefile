@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
 	touch $(STAMP)
 
-## The main job: audit the seed brief.
+## The main job: audit the seed brief (listing on the terminal, HTML and JSON reports beside).
 audit: $(STAMP)
-	$(BIN)/linkcheck audit $(SEED)
+	$(BIN)/linkcheck audit $(SEED) --output table:- --output html:audit-report.html \
+		--output json:audit-report.json
 
 ## The tests, then lint, format and type checks: what CI runs.
 test: $(STAMP)

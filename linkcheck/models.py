@@ -29,6 +29,10 @@ class OccurrenceKind(StrEnum):
     BARE = "bare"  # a URL written out in running text
 
 
+# A claim match below this confidence is flagged for a reviewer in every report.
+WEAK_MATCH = 0.45
+
+
 class MatchMethod(StrEnum):
     """How an occurrence was tied to its claim."""
 

@@ -16,10 +16,21 @@ import jinja2
 from markupsafe import Markup
 
 from linkcheck import __version__
-from linkcheck.models import Claim, Document, Link, Location, Occurrence, Report, Status, Support
+from linkcheck.models import (
+    WEAK_MATCH,
+    Claim,
+    Document,
+    Link,
+    Location,
+    Occurrence,
+    Report,
+    Status,
+    Support,
+)
 from linkcheck.report.json import link_flags, summary
 from linkcheck.report.outcome import (
     DEFAULT_FAIL_ON,
+    STATUS_ORDER,
     Finding,
     describe_reason,
     findings,
@@ -30,16 +41,6 @@ from linkcheck.report.outcome import (
     status_reason,
 )
 
-WEAK_MATCH = 0.45  # the same threshold as the JSON report's weak-claim-match flag
-STATUS_ORDER = [
-    Status.BROKEN,
-    Status.UNREACHABLE,
-    Status.BLOCKED,
-    Status.REDIRECTED,
-    Status.OK,
-    Status.SKIPPED,
-    Status.UNCHECKED,
-]
 _SAFE_SCHEMES = ("http://", "https://")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from linkcheck import __version__
 from linkcheck.models import (
+    WEAK_MATCH,
     Claim,
     Document,
     Link,
@@ -113,7 +114,7 @@ def link_flags(link: Link) -> list[str]:
         flags.append("cached")
     if len(link.claims) > 1:
         flags.append("cited-for-different-claims")
-    if any(o.claim is not None and o.claim.confidence < 0.45 for o in link.occurrences):
+    if any(o.claim is not None and o.claim.confidence < WEAK_MATCH for o in link.occurrences):
         flags.append("weak-claim-match")
     if any(o.claim is None for o in link.occurrences):
         flags.append("no-claim")

@@ -9,6 +9,7 @@ from linkcheck.models import Report, Status, SupportVerdict
 from linkcheck.report.json import summary
 from linkcheck.report.outcome import (
     DEFAULT_FAIL_ON,
+    STATUS_ORDER,
     Finding,
     Level,
     findings,
@@ -27,15 +28,6 @@ STATUS_ICONS = {
     Status.UNCHECKED: "❔",
 }
 LEVEL_ICONS = {Level.ERROR: "❌", Level.WARNING: "⚠️", Level.NOTE: "ℹ️"}
-_STATUS_ORDER = [
-    Status.BROKEN,
-    Status.UNREACHABLE,
-    Status.BLOCKED,
-    Status.REDIRECTED,
-    Status.OK,
-    Status.SKIPPED,
-    Status.UNCHECKED,
-]
 _SUPPORT_ORDER = [
     SupportVerdict.SUPPORTED,
     SupportVerdict.PARTIAL,
@@ -150,7 +142,7 @@ def render_markdown(
     by_status: dict[str, int] = facts["by_status"]
     icons = {str(status): icon for status, icon in STATUS_ICONS.items()}
     if by_status:
-        lines += ["", _counts_line(by_status, [str(s) for s in _STATUS_ORDER], icons)]
+        lines += ["", _counts_line(by_status, [str(s) for s in STATUS_ORDER], icons)]
     supports = Counter(
         str(o.support.verdict) for link in report.links for o in link.occurrences if o.support
     )

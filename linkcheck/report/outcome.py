@@ -38,6 +38,16 @@ class FailOn(StrEnum):
     DRIFTED = "drifted"
 
 
+# The order reports list statuses in: worst first.
+STATUS_ORDER = (
+    Status.BROKEN,
+    Status.UNREACHABLE,
+    Status.BLOCKED,
+    Status.REDIRECTED,
+    Status.OK,
+    Status.SKIPPED,
+    Status.UNCHECKED,
+)
 DEFAULT_FAIL_ON: frozenset[str] = frozenset({FailOn.BROKEN.value})
 # Statuses that say nothing is wrong with the link (skipped and unchecked: nothing was learned).
 _QUIET_STATUSES = frozenset({Status.OK, Status.SKIPPED, Status.UNCHECKED})

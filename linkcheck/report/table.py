@@ -11,7 +11,7 @@ import io
 from rich.console import Console, Group
 from rich.text import Text
 
-from linkcheck.models import Link, Occurrence, Report, Status
+from linkcheck.models import WEAK_MATCH, Link, Occurrence, Report, Status
 
 STATUS_STYLES = {
     Status.OK: "green",
@@ -28,7 +28,7 @@ def _claim_line(occurrence: Occurrence) -> Text:
     match = occurrence.claim
     if match is None:
         return Text("      ↳ (no claim)", style="dim")
-    style = "" if match.confidence >= 0.45 else "italic"
+    style = "" if match.confidence >= WEAK_MATCH else "italic"
     line = Text("      ↳ ", style="dim") + Text(match.claim.text, style=style)
     line += Text(f"  [{match.method} {match.confidence:.2f}]", style="dim")
     if occurrence.support is not None:
