@@ -358,6 +358,7 @@ def audit(
         archive=_archive_config(settings, wayback_url, timetravel, timetravel_url),
         archive_mode=archive or ArchiveMode(archive_file.mode or "all"),
         support=support if support is not None else settings.support.enabled is not False,
+        semantic=bool(settings.support.semantic),
         snapshot_cache=cache.path.with_name("snapshots.json") if cache.enabled else None,
         warc=warc or archive_file.warc,
         ttl_ok=cache.ttl_ok,

@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the network stack loads only when a run checks links
     from linkcheck.cache import CheckStore
     from linkcheck.check.config import CheckConfig
     from linkcheck.check.engine import Recorder
+    from linkcheck.support import Scorer
 
 _SUPPORTED = SupportVerdict.SUPPORTED
 
@@ -128,6 +129,7 @@ class AuditOptions:
     archive: ArchiveConfig | None = None
     archive_mode: ArchiveMode = ArchiveMode.ALL
     support: bool = True
+    semantic: bool = False  # add the embedding scorer (the `semantic` extra) to support
     snapshot_cache: Path | None = None  # archive answers for past dates, kept between runs
     warc: Path | None = None  # write every fetch as WARC request/response records
     ttl_ok: float = 7 * 86400.0  # with a check store: reuse an ok check this long (seconds)
@@ -162,9 +164,10 @@ async def run_audit(
         return AuditResult(report)
     from linkcheck.check import make_client
 
+    scorer = _scorer(options)
     async with make_client(options.check) as client:
         with _warc_recorder(options.warc) as recorder:
-            checked = await _check(report, options, client, progress, recorder, store)
+            checked = await _check(report, options, client, progress, recorder, store, scorer)
         report = checked.report
         if checked.offline:
             return AuditResult(report, offline=True)
@@ -191,6 +194,7 @@ async def run_audit(
                 client,
                 options,
                 limiter,
+                scorer,
             )
     return AuditResult(report, offline=False, notes=tuple(notes))
 
@@ -210,6 +214,7 @@ async def _check(
     progress: ProgressCallback | None,
     recorder: Recorder | None,
     store: CheckStore | None,
+    scorer: Scorer | None = None,
 ) -> _Checked:
     """Check every unique URL once; judge live support as each page arrives, so a page's
     body is dropped as soon as it has been read (memory stays flat however many links)."""
@@ -234,7 +239,7 @@ async def _check(
         link = links[result.url]
         if options.support and result.body is not None and link.claims:
             text = _page_text(result.body, result.verdict.content_type, result.charset)
-            supports = _judge_live(link, text)
+            supports = _judge_live(link, text, scorer)
             judged[result.url] = supports
             if text and any(s is not None and s.verdict is not _SUPPORTED for s in supports):
                 texts[result.url] = text
@@ -328,7 +333,18 @@ def _page_text(body: bytes, content_type: str | None, charset: str | None) -> st
     return text[:_MAX_PAGE_CHARACTERS] if text else None
 
 
-def _judge_live(link: Link, text: str | None) -> tuple[Support | None, ...]:
+def _scorer(options: AuditOptions) -> Scorer | None:
+    """The optional embedding scorer, loaded once per run (None without the extra)."""
+    if not (options.support and options.semantic):
+        return None
+    from linkcheck.support import load_scorer
+
+    return load_scorer()
+
+
+def _judge_live(
+    link: Link, text: str | None, scorer: Scorer | None = None
+) -> tuple[Support | None, ...]:
     """Each claimed occurrence against the page, its passage index built once per page."""
     from linkcheck.support import PassageIndex, judge, judge_index
 
@@ -339,7 +355,7 @@ def _judge_live(link: Link, text: str | None) -> tuple[Support | None, ...]:
         )
     index = PassageIndex.build(text)
     return tuple(
-        judge_index(o.claim.claim, index, "live") if o.claim is not None else None
+        judge_index(o.claim.claim, index, "live", scorer=scorer) if o.claim is not None else None
         for o in link.occurrences
     )
 
@@ -372,6 +388,7 @@ async def _judge_support(
     client: httpx.AsyncClient,
     options: AuditOptions,
     limiter: ArchiveLimiter | None,
+    scorer: Scorer | None = None,
 ) -> Report:
     """Live judgements, then the snapshot where the live page fails the claim or is gone:
     a snapshot that supports what the live page no longer does is drift."""
@@ -397,9 +414,9 @@ async def _judge_support(
             claim = occurrence.claim.claim
             if link.verdict.status is Status.BLOCKED and archive_text is not None:
                 # The live page refused us: judge the snapshot, but nothing says it drifted.
-                supports[index] = judge(claim, archive_text, "archive")
+                supports[index] = judge(claim, archive_text, "archive", scorer=scorer)
             elif archive_text is not None:
-                supports[index] = judge_with_archive(claim, live_text, archive_text)
+                supports[index] = judge_with_archive(claim, live_text, archive_text, scorer=scorer)
             elif supports[index] is None:
                 supports[index] = judge(claim, None, "live")  # nothing to judge: unknown
         occurrences = tuple(

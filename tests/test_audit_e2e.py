@@ -208,3 +208,19 @@ def test_the_python_api_audits_like_the_cli(world: tuple[str, FakeArchive], tmp_
     assert statuses["journalists-killed"] is linkcheck.Status.BROKEN
     dead = next(link for link in report.links if link.url.endswith("journalists-killed"))
     assert dead.archive is not None and dead.archive.timestamp == "20220601120000"
+
+
+def test_the_terminal_summary_groups_by_status_and_shows_problems_with_their_claims(
+    world: tuple[str, FakeArchive], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site, archive = world
+    document = tmp_path / "brief.md"
+    document.write_text(brief(site), encoding="utf-8")
+    args = ["audit", str(document), "--wayback-url", archive.url, "-o", f"json:{tmp_path / 'r'}"]
+    main([*args, *(flag for flag in FAST if flag != "-q")])
+    err = capsys.readouterr().err
+    assert "11 links in 1 document(s)" in err
+    assert "claim support: " in err and "2 drifted" in err
+    assert "broken http-404" in err  # a problem, then where it is cited and its claim
+    assert "At least 7 journalists were killed in Mexico in 2021" in err
+    assert "archived: " in err  # the dead link's replacement

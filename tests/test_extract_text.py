@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkcheck.errors import InputError
 from linkcheck.extract.sources import Source, decode_text, detect_format, extract_source
@@ -187,3 +189,25 @@ def test_a_url_ending_in_a_slash_does_not_swallow_the_next_note() -> None:
         ("https://www.who.int/", "1"),
         ("https://www.ons.gov.uk/deaths", "2"),
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([
+    "Some prose.", "", " ", "\f", "https://example.org/a-", "b/c.html", "1 https://x.org/n",
+    "[2] www.example.com.", "(see https://e.org/p_(x))", "• A bullet.", "under-", "estimate",
+]), max_size=40))  # fmt: skip
+def test_text_extraction_never_crashes_and_never_ends_a_url_in_punctuation(
+    lines: list[str],
+) -> None:
+    extraction = extract_text("\n".join(lines), "d")
+    for link in extraction.links:
+        assert link.url[-1] not in ".,;:!?"
+        assert link.location.page is not None and link.location.page >= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_text_extraction_of_arbitrary_text_never_crashes(text: str) -> None:
+    extraction = extract_text(text, "d")
+    claims_text = [page.text for page in extraction.pages]
+    assert all(isinstance(t, str) for t in claims_text)

@@ -72,6 +72,12 @@ def print_summary(report: Report, console: Console, *, verbose: bool = False) ->
     )
     for (status, reason), count in sorted(reasons.items(), key=lambda item: -item[1]):
         console.print(Text(f"  {status:<12}{reason:<22}{count}", style=STATUS_STYLES[status]))
+    support = Counter(
+        str(o.support.verdict) for link in report.links for o in link.occurrences if o.support
+    )
+    if support:
+        counts = ", ".join(f"{count} {verdict}" for verdict, count in sorted(support.items()))
+        console.print(Text(f"claim support: {counts}"))
     shown = PROBLEM_STATUSES if verbose else PROBLEM_STATUSES[:3]
     problems = [link for link in report.links if link.verdict.status in shown]
     if problems:
