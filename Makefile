@@ -38,3 +38,20 @@ typecheck: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## The benchmark against lychee and LinkChecker (docs/PERFORMANCE.md). Its tools live in their
+## own virtualenv, never in the project's dependencies; LinkChecker gets one of its own inside
+## it, as its Python package is also called `linkcheck`. BENCH_QUICK=1 for a one-minute smoke.
+BENCH_VENV ?= bench/.venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): pyproject.toml bench/requirements.txt bench/requirements-linkchecker.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[all]' -r bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)/linkchecker
+	$(BENCH_VENV)/linkchecker/bin/python -m pip install --quiet -r bench/requirements-linkchecker.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python bench/run.py
