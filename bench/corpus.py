@@ -20,7 +20,9 @@ WORDS = (
 MIX = (("old", 0.05), ("gone", 0.05), ("big", 0.03), ("doc", 0.01))
 
 
-def url_list(count: int, hosts: list[str], port: int, seed: int = 42) -> tuple[list[str], Counter[str]]:
+def url_list(
+    count: int, hosts: list[str], port: int, seed: int = 42
+) -> tuple[list[str], Counter[str]]:
     """`count` unique URLs spread round-robin over `hosts`, in a shuffled mix of kinds."""
     rng = random.Random(seed)
     kinds: list[str] = []
@@ -65,7 +67,8 @@ def big_markdown(target_bytes: int, seed: int = 11) -> str:
             block = f"## Section {n // 20 + 1}: {' '.join(rng.choices(WORDS, k=3)).title()}\n\n"
         elif n % 7 == 0:
             items = [
-                f"- {_sentence(rng, 4, 10)} <https://list{rng.randint(0, 99)}.policy-data.org/{n}/{k}>"
+                f"- {_sentence(rng, 4, 10)} "
+                f"<https://list{rng.randint(0, 99)}.policy-data.org/{n}/{k}>"
                 for k in range(4)
             ]
             block = "\n".join(items) + "\n\n"
@@ -88,8 +91,8 @@ def big_html(target_bytes: int, seed: int = 13) -> str:
     """About `target_bytes` of HTML: a long report page with links in paragraphs and lists."""
     rng = random.Random(seed)
     head = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<title>Benchmark report</title><meta name=\"date\" content=\"2024-03-01\"></head>\n"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<title>Benchmark report</title><meta name="date" content="2024-03-01"></head>\n'
         "<body><main><h1>Benchmark report</h1>\n"
     )
     parts = [head]
@@ -98,19 +101,20 @@ def big_html(target_bytes: int, seed: int = 13) -> str:
     while size < target_bytes:
         n += 1
         if n % 20 == 1:
-            block = f"<h2 id=\"s{n}\">{' '.join(rng.choices(WORDS, k=3)).title()}</h2>\n"
+            block = f'<h2 id="s{n}">{" ".join(rng.choices(WORDS, k=3)).title()}</h2>\n'
         elif n % 7 == 0:
             items = "".join(
                 f"<li>{_sentence(rng, 4, 10)} "
-                f"<a href=\"https://list{rng.randint(0, 99)}.policy-data.org/{n}/{k}\">source</a></li>"
+                f'<a href="https://list{rng.randint(0, 99)}.policy-data.org/{n}/{k}">'
+                "source</a></li>"
                 for k in range(4)
             )
             block = f"<ul>{items}</ul>\n"
         else:
             url = f"https://www.agency{rng.randint(0, 499)}.gov/reports/{n}/{rng.choice(WORDS)}"
             block = (
-                f"<p>{_sentence(rng)} <a href=\"{url}\">{' '.join(rng.choices(WORDS, k=2))}</a>. "
-                f"{_sentence(rng)}, see <a href=\"https://ref.research-archive.net/{n}\">the "
+                f'<p>{_sentence(rng)} <a href="{url}">{" ".join(rng.choices(WORDS, k=2))}</a>. '
+                f'{_sentence(rng)}, see <a href="https://ref.research-archive.net/{n}">the '
                 f"{rng.choice(WORDS)}</a>. {_sentence(rng, 20, 60)}.</p>\n"
             )
         parts.append(block)

@@ -23,8 +23,15 @@ def main() -> None:
     started = time.perf_counter()
     extraction = extract_source(Source(str(path), data))
     seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": round(seconds, 3), "links": len(extraction.links),
-                      "pages": len(extraction.pages)}))
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 3),
+                "links": len(extraction.links),
+                "pages": len(extraction.pages),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

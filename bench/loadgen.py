@@ -81,7 +81,9 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
     for index in range(args.concurrency):
         done: asyncio.Future[None] = loop.create_future()
         host = hosts[index % len(hosts)]
-        await loop.create_connection(lambda h=host, d=done: Client(h, args.port, state, d), host, args.port)
+        await loop.create_connection(
+            lambda h=host, d=done: Client(h, args.port, state, d), host, args.port
+        )
         waits.append(done)
     await asyncio.wait_for(asyncio.gather(*waits), timeout=args.seconds + 30)
     seconds = time.monotonic() - started

@@ -35,10 +35,16 @@ patches = set(sys.argv[1].split(",")) if sys.argv[1] != "none" else set()
 args = sys.argv[sys.argv.index("--") + 1 :]
 
 if "claims" in patches:
-    import linkcheck.claims.match, linkcheck.claims.segment
-    match = sys.modules["linkcheck.claims.match"]; segment = sys.modules["linkcheck.claims.segment"]
-    from linkcheck.models import ClaimMatch, MatchMethod, Location
+    # importlib, not `from linkcheck.claims import segment`: the package's `segment` is the
+    # function of that name, which shadows the module.
+    import importlib
+
+    match = importlib.import_module("linkcheck.claims.match")
+    segment = importlib.import_module("linkcheck.claims.segment")
+    from linkcheck.models import ClaimMatch, Location, MatchMethod
+
     _cache = {}
+
     def _index(sentences):
         key = id(sentences)
         hit = _cache.get(key)
@@ -53,6 +59,7 @@ if "claims" in patches:
         index = {p: ([s for s, _, _ in v], v) for p, v in pages.items()}
         _cache[key] = (sentences, index)
         return index
+
     def _anchor_match(page, offset, sentences):
         entry = _index(sentences).get(page)
         if entry is None:
@@ -70,11 +77,15 @@ if "claims" in patches:
         if best is not None:
             return ClaimMatch(sentences[best].claim, 1.0, MatchMethod.ANCHOR)
         if k:
-            last = max(i for _, _, i in spans[:k]) if k < 8 else max(i for _, _, i in spans[k-8:k])
+            last = (
+                max(i for _, _, i in spans[:k]) if k < 8 else max(i for _, _, i in spans[k - 8 : k])
+            )
             return ClaimMatch(sentences[last].claim, 0.6, MatchMethod.ANCHOR)
         return None
+
     match._anchor_match = _anchor_match
     _lines = {}
+
     def _location(pages, source, page, offset):
         page_text = pages.get(page)
         if page_text is None or not page_text.line_map:
@@ -89,7 +100,9 @@ if "claims" in patches:
         line_start = starts[line_index]
         line_index = min(line_index, len(page_text.line_map) - 1)
         return Location(source, page, page_text.line_map[line_index], offset - line_start + 1)
+
     segment._location = _location
+
     def _spans(unit, start, end):
         starts = unit.starts
         spans = []
@@ -111,15 +124,29 @@ if "claims" in patches:
             else:
                 spans.append((page, begin, finish))
         return tuple(spans)
+
     segment._spans = _spans
 
 if "page" in patches:
-    from linkcheck.check import page as pagemod, engine
-    from linkcheck.check.page import (Page, _Collector, declared_charset, looks_like_html,
-        media_type, decode, collapse, MAX_TOKENS)
     import contextlib
-    _ANCHOR = re.compile(r"""<[a-zA-Z][^>]*?\s(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+
+    from linkcheck.check import engine
+    from linkcheck.check.page import (
+        MAX_TOKENS,
+        Page,
+        _Collector,
+        collapse,
+        declared_charset,
+        decode,
+        looks_like_html,
+        media_type,
+    )
+
+    _ANCHOR = re.compile(
+        r"""<[a-zA-Z][^>]*?\s(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))"""
+    )
     CHUNK = 16384
+
     def parse_page(body, content_type):
         charset = declared_charset(content_type, body)
         if not looks_like_html(content_type, body):
@@ -131,61 +158,90 @@ if "page" in patches:
         c = _Collector()
         with contextlib.suppress(Exception):
             for i in range(0, len(text), CHUNK):
-                c.feed(text[i:i + CHUNK])
+                c.feed(text[i : i + CHUNK])
                 if c.title_done and c.h1_done and len(c.tokens) >= MAX_TOKENS:
                     break  # everything but the anchors is known
             else:
                 c.close()
         anchors = set(c.anchors)
         anchors.update(a or b or d for a, b, d in _ANCHOR.findall(text))
-        return Page(is_html=True, charset=charset, title=collapse("".join(c.title_parts)) or None,
-                    h1=collapse("".join(c.h1_parts)) or None, anchors=frozenset(anchors),
-                    tokens=tuple(c.tokens), has_script=c.has_script)
+        return Page(
+            is_html=True,
+            charset=charset,
+            title=collapse("".join(c.title_parts)) or None,
+            h1=collapse("".join(c.h1_parts)) or None,
+            anchors=frozenset(anchors),
+            tokens=tuple(c.tokens),
+            has_script=c.has_script,
+        )
+
     engine.parse_page = parse_page
 
 if "pool" in patches:
     import httpx
-    from linkcheck.check import client as clientmod
+
     import linkcheck.check as checkpkg
+    from linkcheck.check import client as clientmod
+
     class PerOrigin(httpx.AsyncBaseTransport):
         def __init__(self, config, ssl_context):
             self.config, self.ssl, self.pools = config, ssl_context, {}
+
         async def handle_async_request(self, request):
             key = (request.url.scheme, request.url.host, request.url.port)
             pool = self.pools.get(key)
             if pool is None:
                 per = self.config.host_concurrency + 2
                 pool = self.pools[key] = httpx.AsyncHTTPTransport(
-                    verify=self.ssl, http2=True,
-                    limits=httpx.Limits(max_connections=per, max_keepalive_connections=per))
+                    verify=self.ssl,
+                    http2=True,
+                    limits=httpx.Limits(max_connections=per, max_keepalive_connections=per),
+                )
             return await pool.handle_async_request(request)
+
         async def aclose(self):
             for pool in self.pools.values():
                 await pool.aclose()
+
     def make_client(config):
         ctx = clientmod.make_ssl_context(config)
         return httpx.AsyncClient(
-            http2=True, follow_redirects=False, trust_env=True, verify=ctx,
-            transport=PerOrigin(config, ctx), timeout=httpx.Timeout(config.timeout),
+            http2=True,
+            follow_redirects=False,
+            trust_env=True,
+            verify=ctx,
+            transport=PerOrigin(config, ctx),
+            timeout=httpx.Timeout(config.timeout),
             max_redirects=config.max_redirects,
-            headers={"User-Agent": config.user_agent, "Accept": clientmod.ACCEPT,
-                     "Accept-Language": "en"})
+            headers={
+                "User-Agent": config.user_agent,
+                "Accept": clientmod.ACCEPT,
+                "Accept-Language": "en",
+            },
+        )
+
     clientmod.make_client = make_client
     checkpkg.make_client = make_client
 
 if "mem" in patches:
     from collections import Counter
+
     from linkcheck.check import engine
+
     E = engine.Engine
+
     class TaskSet(set):
         def append(self, task):
             self.add(task)
             task.add_done_callback(self.discard)
+
     orig_init = E.__init__
+
     def __init__(self, *a, **k):
         orig_init(self, *a, **k)
         self._tasks = TaskSet()
         self._users = Counter()
+
     async def run(self, urls):
         unique = list(dict.fromkeys(urls))
         self._users.update(u.partition("#")[0] for u in unique)
@@ -203,7 +259,9 @@ if "mem" in patches:
                 yield t.result()
         finally:
             await self.aclose()
+
     orig_check = E.check
+
     async def check(self, url):
         try:
             return await orig_check(self, url)
@@ -213,18 +271,23 @@ if "mem" in patches:
             if self._users[key] <= 0:
                 self._fetches.pop(key, None)
                 del self._users[key]
+
     E.__init__, E.run, E.check = __init__, run, check
 
 if "probe" in patches:
     from linkcheck.check import engine as _eng
-    from linkcheck.check.soft404 import origin as _origin, probe_url as _probe_url
+    from linkcheck.check.soft404 import origin as _origin
+    from linkcheck.check.soft404 import probe_url as _probe_url
+
     _E = _eng.Engine
     _orig_run = _E.run
+
     def run(self, urls):
         urls = list(urls)
         for u in dict.fromkeys(_origin(x) for x in urls if x.startswith(("http://", "https://"))):
             self._shared(self._probes, u, lambda u=u: self._fetch(_probe_url(u + "/", self.rng)))
         return _orig_run(self, urls)
+
     _E.run = run
 from linkcheck.cli import main  # noqa: E402
 

@@ -134,8 +134,16 @@ class LatencyServer:
 
     def __init__(self, latency_ms: float) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, str(HERE / "server.py"), "--latency-ms", str(latency_ms),
-             "--hosts", str(HOSTS), "--max-seconds", "2700"],
+            [
+                sys.executable,
+                str(HERE / "server.py"),
+                "--latency-ms",
+                str(latency_ms),
+                "--hosts",
+                str(HOSTS),
+                "--max-seconds",
+                "2700",
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -207,11 +215,28 @@ def linkcheck_audit_options() -> set[str]:
     return set(re.findall(r"(--[a-z][a-z0-9-]+)", out.stdout))
 
 
-def linkcheck_argv(links: Path, out: Path, concurrency: int, options: set[str], support: bool) -> list[str]:
+def linkcheck_argv(
+    links: Path, out: Path, concurrency: int, options: set[str], support: bool
+) -> list[str]:
     argv = [
-        str(BIN / "linkcheck"), "audit", str(links), "--format", "json", "--output", str(out),
-        "--concurrency", str(concurrency), "--host-concurrency", str(max(1, concurrency // HOSTS)),
-        "--host-interval", "0", "--retries", "3", "--timeout", "20", "--quiet",
+        str(BIN / "linkcheck"),
+        "audit",
+        str(links),
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--concurrency",
+        str(concurrency),
+        "--host-concurrency",
+        str(max(1, concurrency // HOSTS)),
+        "--host-interval",
+        "0",
+        "--retries",
+        "3",
+        "--timeout",
+        "20",
+        "--quiet",
     ]
     if "--archive" in options:
         argv += ["--archive", "none"]  # no Wayback lookups: there is no network here
@@ -224,11 +249,23 @@ def linkcheck_argv(links: Path, out: Path, concurrency: int, options: set[str], 
 
 def lychee_argv(links: Path, out: Path, concurrency: int) -> list[str]:
     return [
-        str(BIN / "lychee"), str(links), "--max-concurrency", str(concurrency),
-        "--host-concurrency", str(max(1, concurrency // HOSTS)),
-        "--host-request-interval", "0s",  # default 50 ms would cap each host at 20 req/s
-        "--max-retries", "3", "--timeout", "20", "--no-progress", "--format", "json",
-        "--output", str(out),
+        str(BIN / "lychee"),
+        str(links),
+        "--max-concurrency",
+        str(concurrency),
+        "--host-concurrency",
+        str(max(1, concurrency // HOSTS)),
+        "--host-request-interval",
+        "0s",  # default 50 ms would cap each host at 20 req/s
+        "--max-retries",
+        "3",
+        "--timeout",
+        "20",
+        "--no-progress",
+        "--format",
+        "json",
+        "--output",
+        str(out),
     ]
 
 
@@ -251,8 +288,16 @@ def linkchecker_config(path: Path, concurrency: int) -> None:
 
 
 def linkchecker_argv(links: Path, config: Path) -> list[str]:
-    return [str(LINKCHECKER), "--config", str(config), "--no-status", "--output", "csv",
-            "--verbose", str(links)]
+    return [
+        str(LINKCHECKER),
+        "--config",
+        str(config),
+        "--no-status",
+        "--output",
+        "csv",
+        "--verbose",
+        str(links),
+    ]
 
 
 # --------------------------------------------------------------------------- what each tool found
@@ -261,25 +306,41 @@ def linkchecker_argv(links: Path, config: Path) -> list[str]:
 def outcome_linkcheck(out: Path) -> dict[str, int]:
     data = json.loads(out.read_text(encoding="utf-8"))
     counts = Counter(link["status"] for link in data["links"])
-    return {"checked": len(data["links"]), "ok": counts["ok"], "redirected": counts["redirected"],
-            "broken": counts["broken"], "other": sum(counts.values()) - counts["ok"]
-            - counts["redirected"] - counts["broken"]}
+    return {
+        "checked": len(data["links"]),
+        "ok": counts["ok"],
+        "redirected": counts["redirected"],
+        "broken": counts["broken"],
+        "other": sum(counts.values()) - counts["ok"] - counts["redirected"] - counts["broken"],
+    }
 
 
 def outcome_lychee(out: Path) -> dict[str, int]:
     data = json.loads(out.read_text(encoding="utf-8"))
-    return {"checked": data["total"], "ok": data["successful"], "redirected": data["redirects"],
-            "broken": data["errors"], "other": data["timeouts"] + data["unknown"]}
+    return {
+        "checked": data["total"],
+        "ok": data["successful"],
+        "redirected": data["redirects"],
+        "broken": data["errors"],
+        "other": data["timeouts"] + data["unknown"],
+    }
 
 
 def outcome_linkchecker(out: Path) -> dict[str, int]:
-    rows = [line for line in out.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    rows = [
+        line for line in out.read_text(encoding="utf-8").splitlines() if not line.startswith("#")
+    ]
     reader = csv.DictReader(io.StringIO("\n".join(rows)), delimiter=";")
     links = [row for row in reader if row.get("level") == "1"]
     broken = sum(1 for row in links if row["valid"] == "False")
     moved = sum(1 for row in links if row["url"] != row["urlname"])
-    return {"checked": len(links), "ok": len(links) - broken, "redirected": moved,
-            "broken": broken, "other": 0}
+    return {
+        "checked": len(links),
+        "ok": len(links) - broken,
+        "redirected": moved,
+        "broken": broken,
+        "other": 0,
+    }
 
 
 # --------------------------------------------------------------------------- link checking
@@ -324,14 +385,19 @@ def run_check(
     label: str | None = None,
 ) -> CheckRun:
     server.call("/__reset")
-    with open(out if capture_stdout else os.devnull, "wb") as sink, \
-         open(out.with_suffix(".stderr"), "wb") as errors:
+    with (
+        open(out if capture_stdout else os.devnull, "wb") as sink,
+        open(out.with_suffix(".stderr"), "wb") as errors,
+    ):
         measured = measure(argv, stdout=sink, stderr=errors, env=no_proxy_env())
     stats = server.call("/__stats")
     ideal = links * args.latency_ms / 1000 / args.concurrency
     expected = {"checked": links, "redirected": mix["old"], "broken": mix["gone"]}
-    parse = {"linkcheck": outcome_linkcheck, "lychee": outcome_lychee,
-             "linkchecker": outcome_linkchecker}[tool]
+    parse = {
+        "linkcheck": outcome_linkcheck,
+        "lychee": outcome_lychee,
+        "linkchecker": outcome_linkchecker,
+    }[tool]
     try:
         found = parse(out)
     except (OSError, ValueError, KeyError) as error:
@@ -380,12 +446,26 @@ def check_benchmark(
         plan: list[tuple[str, str, list[str], Path, bool]] = []
         if "linkcheck" in args.tools and tools["linkcheck"].available:
             out = work / f"linkcheck-{size}.json"
-            plan.append(("linkcheck", "linkcheck",
-                         linkcheck_argv(links, out, args.concurrency, options, False), out, False))
+            plan.append(
+                (
+                    "linkcheck",
+                    "linkcheck",
+                    linkcheck_argv(links, out, args.concurrency, options, False),
+                    out,
+                    False,
+                )
+            )
             if args.with_support:
                 out = work / f"linkcheck-support-{size}.json"
-                plan.append(("linkcheck", "linkcheck +support",
-                             linkcheck_argv(links, out, args.concurrency, options, True), out, False))
+                plan.append(
+                    (
+                        "linkcheck",
+                        "linkcheck +support",
+                        linkcheck_argv(links, out, args.concurrency, options, True),
+                        out,
+                        False,
+                    )
+                )
         if "lychee" in args.tools and tools["lychee"].available:
             out = work / f"lychee-{size}.json"
             plan.append(("lychee", "lychee", lychee_argv(links, out, args.concurrency), out, False))
@@ -394,12 +474,16 @@ def check_benchmark(
             plan.append(("linkchecker", "LinkChecker", linkchecker_argv(links, config), out, True))
         for tool, label, argv, out, capture in plan:
             print(f"  {size:>6} links  {label:<18}", end="", flush=True)
-            run = run_check(tool, argv, out, server, size, mix, args,
-                            capture_stdout=capture, label=label)
+            run = run_check(
+                tool, argv, out, server, size, mix, args, capture_stdout=capture, label=label
+            )
             runs.append(run)
-            print(f" {run.wall_seconds:7.2f} s  {run.links_per_second:7.1f} links/s  "
-                  f"{run.requests:>6} requests  {run.peak_rss_mb:6.1f} MB"
-                  f"{'' if run.correct else '  (results differ from the expected)'}", flush=True)
+            print(
+                f" {run.wall_seconds:7.2f} s  {run.links_per_second:7.1f} links/s  "
+                f"{run.requests:>6} requests  {run.peak_rss_mb:6.1f} MB"
+                f"{'' if run.correct else '  (results differ from the expected)'}",
+                flush=True,
+            )
     return runs
 
 
@@ -409,9 +493,20 @@ def server_capacity(server: LatencyServer, args: argparse.Namespace) -> dict[str
     server.call("/__reset")
     try:
         out = subprocess.run(
-            [sys.executable, str(HERE / "loadgen.py"), "--port", str(server.port),
-             "--concurrency", str(args.concurrency), "--seconds", "3"],
-            capture_output=True, text=True, timeout=60, env=no_proxy_env(),
+            [
+                sys.executable,
+                str(HERE / "loadgen.py"),
+                "--port",
+                str(server.port),
+                "--concurrency",
+                str(args.concurrency),
+                "--seconds",
+                "3",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=no_proxy_env(),
         )
         result: dict[str, Any] = json.loads(out.stdout)
     finally:
@@ -424,7 +519,9 @@ def server_capacity(server: LatencyServer, args: argparse.Namespace) -> dict[str
 # --------------------------------------------------------------------------- extraction, start-up
 
 
-def timed_runs(argv: list[str], args: argparse.Namespace, stdout: Path | None = None) -> list[Measured]:
+def timed_runs(
+    argv: list[str], args: argparse.Namespace, stdout: Path | None = None
+) -> list[Measured]:
     """One run; two more (for a median) only when it was short. Each run is capped."""
     runs: list[Measured] = []
     for _ in range(args.repeat):
@@ -438,11 +535,16 @@ def timed_runs(argv: list[str], args: argparse.Namespace, stdout: Path | None = 
     return runs
 
 
-def extraction_row(tool: str, kind: str, path: Path, runs: list[Measured], links: int) -> dict[str, Any]:
+def extraction_row(
+    tool: str, kind: str, path: Path, runs: list[Measured], links: int
+) -> dict[str, Any]:
     timed_out = any(m.timed_out for m in runs)
     return {
-        "tool": tool, "document": kind, "file": path.name,
-        "megabytes": round(path.stat().st_size / 1e6, 2), "links": links,
+        "tool": tool,
+        "document": kind,
+        "file": path.name,
+        "megabytes": round(path.stat().st_size / 1e6, 2),
+        "links": links,
         "seconds": round(statistics.median(m.wall for m in runs), 3),
         "runs": len(runs),
         "peak_rss_mb": round(max(m.max_rss_mb for m in runs), 1),
@@ -452,23 +554,50 @@ def extraction_row(tool: str, kind: str, path: Path, runs: list[Measured], links
     }
 
 
-def extraction_benchmark(args: argparse.Namespace, tools: dict[str, Tool], work: Path) -> list[dict[str, Any]]:
+def extraction_benchmark(
+    args: argparse.Namespace, tools: dict[str, Tool], work: Path
+) -> list[dict[str, Any]]:
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(HERE / "corpus.py"), str(CACHE), str(args.pdf_pages),
-                    str(args.text_bytes)], check=True, stdout=subprocess.DEVNULL, timeout=RUN_TIMEOUT)
+    subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "corpus.py"),
+            str(CACHE),
+            str(args.pdf_pages),
+            str(args.text_bytes),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        timeout=RUN_TIMEOUT,
+    )
     files = corpus.extraction_files(CACHE, args.pdf_pages, args.text_bytes)
     print(f"  documents ready in {time.perf_counter() - started:.1f} s (kept in {CACHE})")
     results = []
     for kind, path in files.items():
         # The extractor alone, in-process (no CLI start-up, no claim stage).
-        stage = subprocess.run([sys.executable, str(HERE / "extract_stages.py"), str(path)],
-                               capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=work)
+        stage = subprocess.run(
+            [sys.executable, str(HERE / "extract_stages.py"), str(path)],
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+            cwd=work,
+        )
         try:
             alone = json.loads(stage.stdout)
         except ValueError:
             alone = {"seconds": None, "links": -1, "pages": None}
-        runs = timed_runs([str(BIN / "linkcheck"), "extract", str(path), "--format", "json",
-                           "--output", "/dev/null"], args)
+        runs = timed_runs(
+            [
+                str(BIN / "linkcheck"),
+                "extract",
+                str(path),
+                "--format",
+                "json",
+                "--output",
+                "/dev/null",
+            ],
+            args,
+        )
         row = extraction_row("linkcheck extract", kind, path, runs, alone["links"])
         row["extractor_only_seconds"] = alone["seconds"]
         if kind == "pdf":
@@ -476,20 +605,25 @@ def extraction_benchmark(args: argparse.Namespace, tools: dict[str, Tool], work:
             row["seconds_per_100_pages"] = round(row["seconds"] * 100 / args.pdf_pages, 3)
             if alone["seconds"] is not None:
                 row["extractor_only_seconds_per_100_pages"] = round(
-                    alone["seconds"] * 100 / args.pdf_pages, 3)
+                    alone["seconds"] * 100 / args.pdf_pages, 3
+                )
         results.append(row)
         capped = f" (stopped at the {args.extract_timeout:g} s cap)" if row["timed_out"] else ""
-        print(f"  linkcheck extract {kind:<9} {row['seconds']:7.2f} s{capped}  "
-              f"{row['peak_rss_mb']:6.1f} MB  {row['links']} links; "
-              f"extractor alone {alone['seconds']} s")
+        print(
+            f"  linkcheck extract {kind:<9} {row['seconds']:7.2f} s{capped}  "
+            f"{row['peak_rss_mb']:6.1f} MB  {row['links']} links; "
+            f"extractor alone {alone['seconds']} s"
+        )
         if kind in ("markdown", "html") and tools["lychee"].available:
             dump = work / f"lychee-dump-{kind}.txt"
             runs = timed_runs([str(BIN / "lychee"), "--dump", str(path)], args, stdout=dump)
             lines = sum(1 for line in dump.read_text(encoding="utf-8").splitlines() if line.strip())
             row = extraction_row("lychee --dump", kind, path, runs, lines)
             results.append(row)
-            print(f"  lychee --dump     {kind:<9} {row['seconds']:7.2f} s  "
-                  f"{row['peak_rss_mb']:6.1f} MB  {lines} links")
+            print(
+                f"  lychee --dump     {kind:<9} {row['seconds']:7.2f} s  "
+                f"{row['peak_rss_mb']:6.1f} MB  {lines} links"
+            )
     return results
 
 
@@ -514,15 +648,19 @@ def startup_benchmark(tools: dict[str, Tool], runs: int) -> list[dict[str, Any]]
             "runs": runs,
         }
         results.append(row)
-        print(f"  {label:<24} median {row['median_seconds']:.3f} s  "
-              f"(min {row['min_seconds']:.3f}, max {row['max_seconds']:.3f})")
+        print(
+            f"  {label:<24} median {row['median_seconds']:.3f} s  "
+            f"(min {row['min_seconds']:.3f}, max {row['max_seconds']:.3f})"
+        )
     return results
 
 
 # --------------------------------------------------------------------------- profiling
 
 
-def profile_linkcheck(server: LatencyServer, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+def profile_linkcheck(
+    server: LatencyServer, args: argparse.Namespace, work: Path
+) -> dict[str, Any]:
     """py-spy (sampling, native threads) on the largest linkcheck run, aggregated by function."""
     size = max(args.sizes)
     urls, _ = corpus.url_list(size, server.hosts, server.port)
@@ -533,9 +671,20 @@ def profile_linkcheck(server: LatencyServer, args: argparse.Namespace, work: Pat
     RESULTS.mkdir(parents=True, exist_ok=True)
     raw = RESULTS / f"profile-linkcheck-{size}.collapsed.txt"
     server.call("/__reset")
-    py_spy = [str(BIN / "py-spy"), "record", "--rate", "250", "--format", "raw",
-              "--output", str(raw), "--nonblocking", "--"]
-    measured = measure(py_spy + argv, env=no_proxy_env(), stderr=open(work / "py-spy.log", "wb"))
+    py_spy = [
+        str(BIN / "py-spy"),
+        "record",
+        "--rate",
+        "250",
+        "--format",
+        "raw",
+        "--output",
+        str(raw),
+        "--nonblocking",
+        "--",
+    ]
+    with open(work / "py-spy.log", "wb") as log:
+        measured = measure(py_spy + argv, env=no_proxy_env(), stderr=log)
     if measured.returncode != 0 or not raw.exists():
         print("  py-spy failed (see the log); trying pyinstrument")
         text = RESULTS / f"profile-linkcheck-{size}.pyinstrument.txt"
@@ -544,10 +693,14 @@ def profile_linkcheck(server: LatencyServer, args: argparse.Namespace, work: Pat
     summary = summarize_collapsed(raw, top=30)
     (RESULTS / f"profile-linkcheck-{size}.top.txt").write_text(summary["text"], encoding="utf-8")
     print(summary["text"])
-    return {"profiler": "py-spy (raw collapsed stacks, 250 Hz)", "links": size,
-            "wall_seconds_under_profiler": round(measured.wall, 2),
-            "collapsed": str(raw.relative_to(ROOT)),
-            "top_self": summary["self"], "top_total": summary["total"]}
+    return {
+        "profiler": "py-spy (raw collapsed stacks, 250 Hz)",
+        "links": size,
+        "wall_seconds_under_profiler": round(measured.wall, 2),
+        "collapsed": str(raw.relative_to(ROOT)),
+        "top_self": summary["self"],
+        "top_total": summary["total"],
+    }
 
 
 def summarize_collapsed(path: Path, top: int) -> dict[str, Any]:
@@ -565,9 +718,13 @@ def summarize_collapsed(path: Path, top: int) -> dict[str, Any]:
         self_counts[frames[-1]] += count
         for frame in set(frames):
             total_counts[frame] += count
+
     def rows(counter: Counter[str]) -> list[dict[str, Any]]:
-        return [{"function": name, "percent": round(100 * n / samples, 1), "samples": n}
-                for name, n in counter.most_common(top)]
+        return [
+            {"function": name, "percent": round(100 * n / samples, 1), "samples": n}
+            for name, n in counter.most_common(top)
+        ]
+
     lines = [f"{samples} samples", "", "self time (where the CPU was):"]
     lines += [f"  {r['percent']:5.1f}%  {r['function']}" for r in rows(self_counts)]
     lines += ["", "inclusive time (the function and what it called):"]
@@ -589,36 +746,50 @@ def print_table(results: dict[str, Any]) -> None:
     runs = results["check"]
     if runs:
         print()
-        print(f"Link checking: {HOSTS} loopback hosts, {results['config']['latency_ms']:g} ms "
-              f"latency, concurrency {results['config']['concurrency']} "
-              f"(ideal = N x latency / C)")
-        header = (f"{'tool':<18} {'links':>6} {'wall s':>8} {'links/s':>8} {'x ideal':>8} "
-                  f"{'requests':>9} {'req/URL':>8} {'extra':>6} {'peak RSS':>9} {'CPU s':>7} "
-                  f"{'srv CPU':>8} {'results':>8}")
+        print(
+            f"Link checking: {HOSTS} loopback hosts, {results['config']['latency_ms']:g} ms "
+            f"latency, concurrency {results['config']['concurrency']} "
+            f"(ideal = N x latency / C)"
+        )
+        header = (
+            f"{'tool':<18} {'links':>6} {'wall s':>8} {'links/s':>8} {'x ideal':>8} "
+            f"{'requests':>9} {'req/URL':>8} {'extra':>6} {'peak RSS':>9} {'CPU s':>7} "
+            f"{'srv CPU':>8} {'results':>8}"
+        )
         print(header)
         print("-" * len(header))
         for r in runs:
-            print(f"{r['tool']:<18} {r['links']:>6} {r['wall_seconds']:>8.2f} "
-                  f"{r['links_per_second']:>8.1f} {r['ratio_to_ideal']:>8.2f} {r['requests']:>9} "
-                  f"{r['requests_per_url']:>8.3f} {r['extra_requests']:>6} "
-                  f"{r['peak_rss_mb']:>7.1f}MB {r['cpu_seconds']:>7.2f} "
-                  f"{r['server_cpu_percent']:>7.1f}% {'ok' if r['correct'] else 'DIFFER':>8}")
+            print(
+                f"{r['tool']:<18} {r['links']:>6} {r['wall_seconds']:>8.2f} "
+                f"{r['links_per_second']:>8.1f} {r['ratio_to_ideal']:>8.2f} {r['requests']:>9} "
+                f"{r['requests_per_url']:>8.3f} {r['extra_requests']:>6} "
+                f"{r['peak_rss_mb']:>7.1f}MB {r['cpu_seconds']:>7.2f} "
+                f"{r['server_cpu_percent']:>7.1f}% {'ok' if r['correct'] else 'DIFFER':>8}"
+            )
     capacity = results.get("server_capacity")
     if capacity:
-        print(f"\nServer alone, zero latency: {capacity['requests_per_second']:.0f} requests/s "
-              f"({capacity['megabytes_per_second']:.0f} MB/s) at {capacity['server_cpu_percent']:.0f}% "
-              f"of one core; the tools need at most {results['config']['ideal_rate']:.0f}/s.")
+        print(
+            f"\nServer alone, zero latency: {capacity['requests_per_second']:.0f} requests/s "
+            f"({capacity['megabytes_per_second']:.0f} MB/s) at "
+            f"{capacity['server_cpu_percent']:.0f}% "
+            f"of one core; the tools need at most {results['config']['ideal_rate']:.0f}/s."
+        )
     if results.get("extraction"):
         print("\nExtraction")
         for row in results["extraction"]:
-            extra = (f"  ({row['seconds_per_100_pages']:.2f} s per 100 pages)"
-                     if "seconds_per_100_pages" in row else "")
+            extra = (
+                f"  ({row['seconds_per_100_pages']:.2f} s per 100 pages)"
+                if "seconds_per_100_pages" in row
+                else ""
+            )
             if row.get("extractor_only_seconds") is not None:
                 extra += f"  extractor alone {row['extractor_only_seconds']:.2f} s"
             more = ">" if row.get("timed_out") else " "
-            print(f"  {row['tool']:<18} {row['document']:<9} {row['megabytes']:6.2f} MB "
-                  f"{row['links']:>7} links {more}{row['seconds']:7.2f} s "
-                  f"{row['peak_rss_mb']:7.1f} MB{extra}")
+            print(
+                f"  {row['tool']:<18} {row['document']:<9} {row['megabytes']:6.2f} MB "
+                f"{row['links']:>7} links {more}{row['seconds']:7.2f} s "
+                f"{row['peak_rss_mb']:7.1f} MB{extra}"
+            )
     if results.get("startup"):
         print("\nStart-up (median of runs)")
         for row in results["startup"]:
@@ -626,7 +797,10 @@ def print_table(results: dict[str, Any]) -> None:
     if results.get("targets"):
         print("\nTargets")
         for target in results["targets"]:
-            print(f"  [{'met' if target['met'] else 'NOT met'}] {target['target']}: {target['measured']}")
+            print(
+                f"  [{'met' if target['met'] else 'NOT met'}] "
+                f"{target['target']}: {target['measured']}"
+            )
 
 
 def evaluate_targets(results: dict[str, Any], latency_ms: float) -> list[dict[str, Any]]:
@@ -638,47 +812,89 @@ def evaluate_targets(results: dict[str, Any], latency_ms: float) -> list[dict[st
         mine = runs.get(("linkcheck", n))
         theirs = runs.get(("lychee", n))
         if mine:
-            targets.append({"target": f"{n} links within 1.3x of ideal",
-                            "measured": f"{mine['ratio_to_ideal']}x", "met": mine["ratio_to_ideal"] <= 1.3})
+            targets.append(
+                {
+                    "target": f"{n} links within 1.3x of ideal",
+                    "measured": f"{mine['ratio_to_ideal']}x",
+                    "met": mine["ratio_to_ideal"] <= 1.3,
+                }
+            )
             if theirs:
-                targets.append({
-                    "target": f"{n} links: at least lychee's links/s at equal concurrency",
-                    "measured": f"{mine['links_per_second']} vs {theirs['links_per_second']} links/s",
-                    "met": mine["links_per_second"] >= theirs["links_per_second"]})
+                targets.append(
+                    {
+                        "target": f"{n} links: at least lychee's links/s at equal concurrency",
+                        "measured": f"{mine['links_per_second']} vs "
+                        f"{theirs['links_per_second']} links/s",
+                        "met": mine["links_per_second"] >= theirs["links_per_second"],
+                    }
+                )
             hops = mine["expected"]["redirected"]
             other = mine["requests"] - n - hops
-            targets.append({
-                "target": "<= 1.1 requests per unique URL on a healthy server",
-                "measured": f"{mine['requests_per_url']} ({mine['requests']} requests = {n} URLs "
-                            f"+ {hops} redirect hops + {other} other, i.e. soft-404 probes)",
-                "met": mine["requests_per_url"] <= 1.1})
-            targets.append({"target": f"peak RSS < 200 MB for {n} links",
-                             "measured": f"{mine['peak_rss_mb']} MB", "met": mine["peak_rss_mb"] < 200})
+            targets.append(
+                {
+                    "target": "<= 1.1 requests per unique URL on a healthy server",
+                    "measured": f"{mine['requests_per_url']} "
+                    f"({mine['requests']} requests = {n} URLs "
+                    f"+ {hops} redirect hops + {other} other, i.e. soft-404 probes)",
+                    "met": mine["requests_per_url"] <= 1.1,
+                }
+            )
+            targets.append(
+                {
+                    "target": f"peak RSS < 200 MB for {n} links",
+                    "measured": f"{mine['peak_rss_mb']} MB",
+                    "met": mine["peak_rss_mb"] < 200,
+                }
+            )
     for row in results.get("startup", []):
         if row["command"].startswith("linkcheck"):
-            targets.append({"target": f"{row['command']} < 0.3 s",
-                            "measured": f"{row['median_seconds']} s", "met": row["median_seconds"] < 0.3})
+            targets.append(
+                {
+                    "target": f"{row['command']} < 0.3 s",
+                    "measured": f"{row['median_seconds']} s",
+                    "met": row["median_seconds"] < 0.3,
+                }
+            )
     for row in results.get("extraction", []):
         if "seconds_per_100_pages" in row:
             more = "more than " if row.get("timed_out") else ""
-            targets.append({"target": "PDF extraction <= 1 s per 100 pages (linkcheck extract)",
-                            "measured": f"{more}{row['seconds_per_100_pages']} s per 100 pages "
-                                        f"({row['pages']} pages in {more}{row['seconds']} s)",
-                            "met": row["seconds_per_100_pages"] <= 1.0 and not row.get("timed_out")})
+            targets.append(
+                {
+                    "target": "PDF extraction <= 1 s per 100 pages (linkcheck extract)",
+                    "measured": f"{more}{row['seconds_per_100_pages']} s per 100 pages "
+                    f"({row['pages']} pages in {more}{row['seconds']} s)",
+                    "met": row["seconds_per_100_pages"] <= 1.0 and not row.get("timed_out"),
+                }
+            )
             alone = row.get("extractor_only_seconds_per_100_pages")
             if alone is not None:
-                targets.append({"target": "PDF extraction <= 1 s per 100 pages (extractor alone)",
-                                "measured": f"{alone} s per 100 pages", "met": alone <= 1.0})
+                targets.append(
+                    {
+                        "target": "PDF extraction <= 1 s per 100 pages (extractor alone)",
+                        "measured": f"{alone} s per 100 pages",
+                        "met": alone <= 1.0,
+                    }
+                )
     return targets
 
 
 def git_commit() -> str:
     """The checkout measured: HEAD, and whether the work tree differs from it."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, cwd=ROOT, timeout=30).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "linkcheck"],
-                               capture_output=True, text=True, cwd=ROOT, timeout=30).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=30,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "linkcheck"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=30,
+        ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     return f"{head}{' (+ uncommitted changes in linkcheck/)' if dirty else ''}"
@@ -687,22 +903,38 @@ def git_commit() -> str:
 def parse_args() -> argparse.Namespace:
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
     parser = argparse.ArgumentParser(description="linkcheck vs lychee vs LinkChecker")
-    parser.add_argument("--quick", action="store_true", default=quick,
-                        help="a fast smoke run (BENCH_QUICK=1)")
+    parser.add_argument(
+        "--quick", action="store_true", default=quick, help="a fast smoke run (BENCH_QUICK=1)"
+    )
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES"))
-    parser.add_argument("--latency-ms", type=float,
-                        default=float(os.environ.get("BENCH_LATENCY_MS", "50")))
-    parser.add_argument("--concurrency", type=int,
-                        default=int(os.environ.get("BENCH_CONCURRENCY", "64")))
-    parser.add_argument("--tools", default=os.environ.get("BENCH_TOOLS", "linkcheck,lychee,linkchecker"))
-    parser.add_argument("--skip", default=os.environ.get("BENCH_SKIP", ""),
-                        help="comma list of: check, extract, startup, capacity")
-    parser.add_argument("--profile", action="store_true",
-                        default=os.environ.get("BENCH_PROFILE", "") not in ("", "0"))
-    parser.add_argument("--with-support", action="store_true",
-                        default=os.environ.get("BENCH_SUPPORT", "") not in ("", "0"),
-                        help="also run linkcheck with its claim-support stage on")
-    parser.add_argument("--output", default=os.environ.get("BENCH_OUTPUT", str(RESULTS / "latest.json")))
+    parser.add_argument(
+        "--latency-ms", type=float, default=float(os.environ.get("BENCH_LATENCY_MS", "50"))
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=int(os.environ.get("BENCH_CONCURRENCY", "64"))
+    )
+    parser.add_argument(
+        "--tools", default=os.environ.get("BENCH_TOOLS", "linkcheck,lychee,linkchecker")
+    )
+    parser.add_argument(
+        "--skip",
+        default=os.environ.get("BENCH_SKIP", ""),
+        help="comma list of: check, extract, startup, capacity",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        default=os.environ.get("BENCH_PROFILE", "") not in ("", "0"),
+    )
+    parser.add_argument(
+        "--with-support",
+        action="store_true",
+        default=os.environ.get("BENCH_SUPPORT", "") not in ("", "0"),
+        help="also run linkcheck with its claim-support stage on",
+    )
+    parser.add_argument(
+        "--output", default=os.environ.get("BENCH_OUTPUT", str(RESULTS / "latest.json"))
+    )
     args = parser.parse_args()
     args.tools = [t.strip().lower() for t in args.tools.split(",") if t.strip()]
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -725,14 +957,26 @@ def main() -> int:
     results: dict[str, Any] = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cpus": os.cpu_count(), "processor": platform.processor()},
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "processor": platform.processor(),
+        },
         "linkcheck_commit": git_commit(),
         "tools": {name: asdict(tool) for name, tool in tools.items()},
-        "config": {"latency_ms": args.latency_ms, "concurrency": args.concurrency, "hosts": HOSTS,
-                   "host_concurrency": max(1, args.concurrency // HOSTS), "sizes": args.sizes,
-                   "mix": dict(corpus.MIX), "ideal_rate": args.concurrency * 1000 / args.latency_ms},
-        "check": [], "extraction": [], "startup": [],
+        "config": {
+            "latency_ms": args.latency_ms,
+            "concurrency": args.concurrency,
+            "hosts": HOSTS,
+            "host_concurrency": max(1, args.concurrency // HOSTS),
+            "sizes": args.sizes,
+            "mix": dict(corpus.MIX),
+            "ideal_rate": args.concurrency * 1000 / args.latency_ms,
+        },
+        "check": [],
+        "extraction": [],
+        "startup": [],
     }
     global WORKDIR
     work = Path(tempfile.mkdtemp(prefix="linkcheck-bench-"))
@@ -743,8 +987,10 @@ def main() -> int:
     try:
         if not {"check", "capacity"} <= args.skip or args.profile:
             server = LatencyServer(args.latency_ms)
-            print(f"server: {HOSTS} hosts 127.0.0.1-{HOSTS} port {server.port}, "
-                  f"{args.latency_ms:g} ms latency")
+            print(
+                f"server: {HOSTS} hosts 127.0.0.1-{HOSTS} port {server.port}, "
+                f"{args.latency_ms:g} ms latency"
+            )
         if server and "capacity" not in args.skip:
             print("\nServer capacity (zero latency)")
             results["server_capacity"] = server_capacity(server, args)

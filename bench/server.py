@@ -41,19 +41,19 @@ WORDS = (
 def html_page(title: str, size: int, rng: random.Random) -> bytes:
     """An HTML page of about `size` bytes: head, nav, headings and paragraphs of prose."""
     head = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{title}</title>"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<link rel=\"stylesheet\" href=\"/static/site.css\"></head>\n<body>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="stylesheet" href="/static/site.css"></head>\n<body>'
         "<header><nav><ul><li>Home</li><li>Publications</li><li>About</li></ul></nav></header>"
-        f"<main><h1 id=\"top\">{title}</h1>\n"
+        f'<main><h1 id="top">{title}</h1>\n'
     )
     parts = [head]
     total = len(head)
     section = 0
     while total < size - 200:
         if section % 6 == 0:
-            heading = f"<h2 id=\"s{section}\">{' '.join(rng.choices(WORDS, k=4)).title()}</h2>\n"
+            heading = f'<h2 id="s{section}">{" ".join(rng.choices(WORDS, k=4)).title()}</h2>\n'
             parts.append(heading)
             total += len(heading)
         words = " ".join(rng.choices(WORDS, k=rng.randint(40, 120)))
@@ -94,7 +94,9 @@ def pdf_document(size: int, rng: random.Random) -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for offset in offsets:
         out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return bytes(out)
 
 
@@ -104,8 +106,11 @@ class Bodies:
     def __init__(self, seed: int = 1) -> None:
         rng = random.Random(seed)
         self.pages = [
-            html_page(f"Report {n}: {' '.join(rng.choices(WORDS, k=3)).title()}",
-                      rng.randint(20_000, 100_000), rng)
+            html_page(
+                f"Report {n}: {' '.join(rng.choices(WORDS, k=3)).title()}",
+                rng.randint(20_000, 100_000),
+                rng,
+            )
             for n in range(48)
         ]
         self.big = [html_page(f"Annual statistics {n}", 1_048_576, rng) for n in range(2)]
@@ -183,24 +188,28 @@ class Server:
         b = self.bodies
         if kind == "p" and key:
             self.stats.kinds["page"] += 1
-            return b"200 OK", b"Content-Type: text/html; charset=utf-8\r\n", b.pages[
-                _index(key, len(b.pages))
-            ]
+            return (
+                b"200 OK",
+                b"Content-Type: text/html; charset=utf-8\r\n",
+                b.pages[_index(key, len(b.pages))],
+            )
         if kind == "new" and key:
             self.stats.kinds["redirect-target"] += 1
-            return b"200 OK", b"Content-Type: text/html; charset=utf-8\r\n", b.pages[
-                _index(key, len(b.pages))
-            ]
+            return (
+                b"200 OK",
+                b"Content-Type: text/html; charset=utf-8\r\n",
+                b.pages[_index(key, len(b.pages))],
+            )
         if kind == "big" and key:
             self.stats.kinds["big"] += 1
-            return b"200 OK", b"Content-Type: text/html; charset=utf-8\r\n", b.big[
-                _index(key, len(b.big))
-            ]
+            return (
+                b"200 OK",
+                b"Content-Type: text/html; charset=utf-8\r\n",
+                b.big[_index(key, len(b.big))],
+            )
         if kind == "doc" and key:
             self.stats.kinds["pdf"] += 1
-            return b"200 OK", b"Content-Type: application/pdf\r\n", b.pdfs[
-                _index(key, len(b.pdfs))
-            ]
+            return b"200 OK", b"Content-Type: application/pdf\r\n", b.pdfs[_index(key, len(b.pdfs))]
         if kind == "old" and key:
             self.stats.kinds["redirect"] += 1
             location = f"Location: http://{host}/new/{key}\r\n".encode()
@@ -295,8 +304,14 @@ class HTTPProtocol(asyncio.Protocol):
         if self.closed or self.transport is None:
             return
         head = (
-            b"HTTP/1.1 " + status + b"\r\n" + extra + self.server.extra
-            + b"Content-Length: " + str(len(body)).encode() + b"\r\n"
+            b"HTTP/1.1 "
+            + status
+            + b"\r\n"
+            + extra
+            + self.server.extra
+            + b"Content-Length: "
+            + str(len(body)).encode()
+            + b"\r\n"
             + (b"Connection: keep-alive\r\n" if keep_alive else b"Connection: close\r\n")
             + b"Server: bench\r\n\r\n"
         )
@@ -321,7 +336,10 @@ async def serve(args: argparse.Namespace) -> None:
         try:
             for host in hosts:
                 listener = await loop.create_server(
-                    lambda: HTTPProtocol(server, loop), host, port, backlog=1024,
+                    lambda: HTTPProtocol(server, loop),
+                    host,
+                    port,
+                    backlog=1024,
                     reuse_address=True,
                 )
                 listeners.append(listener)
