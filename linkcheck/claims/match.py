@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 
@@ -37,51 +38,85 @@ from linkcheck.models import (
 ALIGN_THRESHOLD = 1.2
 
 
+class SentenceIndex:
+    """Where each sentence sits on each page, for finding the one around an offset by
+    bisection (a document with thousands of links and sentences stays linear)."""
+
+    def __init__(self, sentences: Sequence[Sentence]) -> None:
+        self.sentences = sentences
+        spans: dict[int, list[tuple[int, int, int]]] = {}
+        for number, sentence in enumerate(sentences):
+            for page, start, end in sentence.spans:
+                spans.setdefault(page, []).append((start, end, number))
+        self._spans = {page: sorted(found) for page, found in spans.items()}
+        self._starts = {
+            page: [start for start, _, _ in found] for page, found in self._spans.items()
+        }
+
+    def around(self, page: int, offset: int) -> tuple[Sentence, bool] | None:
+        """The sentence covering `offset` (True), else the last one starting before it
+        (False), else None."""
+        starts = self._starts.get(page)
+        if not starts:
+            return None
+        at = bisect.bisect_right(starts, offset) - 1
+        if at < 0:
+            return None
+        start, end, number = self._spans[page][at]
+        return self.sentences[number], start <= offset < end
+
+    def on_page(self, page: int) -> list[Sentence]:
+        numbers = sorted({number for _, _, number in self._spans.get(page, ())})
+        return [self.sentences[number] for number in numbers]
+
+
 def match_occurrences(extraction: Extraction, sentences: Sequence[Sentence]) -> list[Occurrence]:
     """One Occurrence for each RawLink of the extraction, in the same order."""
+    index = SentenceIndex(sentences)
     matches: list[ClaimMatch | None] = [None] * len(extraction.links)
-    refs = [(page.number, ref) for page in extraction.pages for ref in page.footnote_refs]
-    for index, link in enumerate(extraction.links):
+    refs: dict[str, list[tuple[int, FootnoteRef]]] = {}
+    for page_text in extraction.pages:
+        for ref in page_text.footnote_refs:
+            refs.setdefault(ref.label, []).append((page_text.number, ref))
+    for number, link in enumerate(extraction.links):
         if link.kind is OccurrenceKind.POOLED:
             continue
         if link.footnote is not None:
-            matches[index] = _footnote_match(link, refs, sentences)
+            matches[number] = _footnote_match(link, refs.get(link.footnote, []), index)
         elif link.text_offset is not None and link.location.page is not None:
-            matches[index] = _anchor_match(link.location.page, link.text_offset, sentences)
+            matches[number] = _anchor_match(link.location.page, link.text_offset, index)
     for block in _pooled_blocks(extraction.links):
         page = extraction.links[block[0]].location.page
-        candidates = [s for s in sentences if page is not None and s.on_page(page)]
+        candidates = index.on_page(page) if page is not None else []
         urls = [extraction.links[i].url for i in block]
-        for index, match in zip(block, align_pooled(urls, candidates), strict=True):
-            matches[index] = match
+        for number, match in zip(block, align_pooled(urls, candidates), strict=True):
+            matches[number] = match
     return [
         Occurrence(link.location, link.kind, link.anchor_text, match)
         for link, match in zip(extraction.links, matches, strict=True)
     ]
 
 
-def _anchor_match(page: int, offset: int, sentences: Sequence[Sentence]) -> ClaimMatch | None:
-    for sentence in sentences:
-        if sentence.covers(page, offset):
-            return ClaimMatch(sentence.claim, 1.0, MatchMethod.ANCHOR)
+def _anchor_match(page: int, offset: int, index: SentenceIndex) -> ClaimMatch | None:
+    found = index.around(page, offset)
+    if found is None:
+        return None
+    sentence, covered = found
     # Between sentences (a URL alone on a line after its sentence): the one just before it.
-    before = [s for s in sentences if any(p == page and start <= offset for p, start, _ in s.spans)]
-    if before:
-        return ClaimMatch(before[-1].claim, 0.6, MatchMethod.ANCHOR)
-    return None
+    return ClaimMatch(sentence.claim, 1.0 if covered else 0.6, MatchMethod.ANCHOR)
 
 
 def _footnote_match(
-    link: RawLink, refs: list[tuple[int, FootnoteRef]], sentences: Sequence[Sentence]
+    link: RawLink, refs: list[tuple[int, FootnoteRef]], index: SentenceIndex
 ) -> ClaimMatch | None:
-    # The marker on the link's own page first (per-page footnotes), then anywhere (endnotes).
+    """`refs` are the markers of the link's footnote label: the one on the link's own page
+    first (per-page footnotes), then anywhere (endnotes)."""
     ordered = sorted(refs, key=lambda item: item[0] != link.location.page)
     for page, ref in ordered:
-        if ref.label == link.footnote:
-            anchored = _anchor_match(page, ref.offset, sentences)
-            if anchored is not None:
-                confidence = 0.95 if anchored.confidence == 1.0 else 0.6
-                return ClaimMatch(anchored.claim, confidence, MatchMethod.FOOTNOTE)
+        anchored = _anchor_match(page, ref.offset, index)
+        if anchored is not None:
+            confidence = 0.95 if anchored.confidence == 1.0 else 0.6
+            return ClaimMatch(anchored.claim, confidence, MatchMethod.FOOTNOTE)
     return None
 
 

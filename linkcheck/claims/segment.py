@@ -35,9 +35,6 @@ class Sentence:
     claim: Claim
     spans: tuple[tuple[int, int, int], ...]
 
-    def covers(self, page: int, offset: int) -> bool:
-        return any(p == page and start <= offset < end for p, start, end in self.spans)
-
     def on_page(self, page: int) -> bool:
         return any(p == page for p, _, _ in self.spans)
 
@@ -49,14 +46,21 @@ class _Unit:
     text: str = ""
     starts: list[int] | None = None  # unit offsets where pieces start
     origins: list[tuple[int, int]] | None = None  # (page, page offset) of each piece
+    parts: list[str] | None = None  # joined into `text` once, by `finish` (not line by line)
+    length: int = 0
 
     def append(self, piece: str, page: int, offset: int, glue: str) -> None:
-        if self.starts is None or self.origins is None:
-            self.starts, self.origins = [], []
-        self.text += glue
-        self.starts.append(len(self.text))
+        if self.starts is None or self.origins is None or self.parts is None:
+            self.starts, self.origins, self.parts = [], [], []
+        self.parts += [glue, piece]
+        self.starts.append(self.length + len(glue))
         self.origins.append((page, offset))
-        self.text += piece
+        self.length += len(glue) + len(piece)
+
+    def finish(self) -> _Unit:
+        self.text = "".join(self.parts or ())
+        self.parts = None
+        return self
 
     def origin(self, index: int) -> tuple[int, int]:
         assert self.starts is not None and self.origins is not None
@@ -99,7 +103,7 @@ def _build_unit(lines: list[tuple[str, int, int]]) -> _Unit:
         glues.append(glue)
     for (_, page, offset), text, glue in zip(lines, texts, glues, strict=True):
         unit.append(text, page, offset, glue)
-    return unit
+    return unit.finish()
 
 
 def reflow(pages: tuple[PageText, ...]) -> list[_Unit]:
@@ -144,12 +148,27 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in spans]
 
 
-def _location(pages: dict[int, PageText], source: str, page: int, offset: int) -> Location:
+def _line_starts(page: PageText) -> list[int]:
+    """Offsets where each line of the page's text starts."""
+    starts = [0]
+    position = page.text.find("\n")
+    while position != -1:
+        starts.append(position + 1)
+        position = page.text.find("\n", position + 1)
+    return starts
+
+
+def _location(
+    pages: dict[int, PageText], lines: dict[int, list[int]], source: str, page: int, offset: int
+) -> Location:
     page_text = pages.get(page)
     if page_text is None or not page_text.line_map:
         return Location(source, page, None, None)
-    line_index = page_text.text.count("\n", 0, offset)
-    line_start = page_text.text.rfind("\n", 0, offset) + 1
+    starts = lines.get(page)
+    if starts is None:
+        starts = lines[page] = _line_starts(page_text)
+    line_index = bisect.bisect_right(starts, offset) - 1
+    line_start = starts[line_index]
     line_index = min(line_index, len(page_text.line_map) - 1)
     return Location(source, page, page_text.line_map[line_index], offset - line_start + 1)
 
@@ -157,6 +176,7 @@ def _location(pages: dict[int, PageText], source: str, page: int, offset: int) -
 def segment(pages: tuple[PageText, ...], source: str) -> list[Sentence]:
     """Every claim of a document, in reading order, with spans back into its pages."""
     by_number = {page.number: page for page in pages}
+    line_starts: dict[int, list[int]] = {}  # per page, computed on first use
     sentences: list[Sentence] = []
     for unit in reflow(pages):
         for start, end in split_sentences(unit.text):
@@ -173,7 +193,7 @@ def segment(pages: tuple[PageText, ...], source: str) -> list[Sentence]:
             claim = Claim(
                 id=f"{source}#{len(sentences) + 1}",
                 text=text,
-                location=_location(by_number, source, first_page, first_offset),
+                location=_location(by_number, line_starts, source, first_page, first_offset),
                 end_page=last_page if last_page != first_page else None,
             )
             sentences.append(Sentence(claim, spans))
@@ -184,9 +204,13 @@ def _spans(unit: _Unit, start: int, end: int) -> tuple[tuple[int, int, int], ...
     """Page stretches of unit[start:end]: one per piece of the unit it overlaps."""
     assert unit.starts is not None and unit.origins is not None
     spans: list[tuple[int, int, int]] = []
-    bounds = [*unit.starts, len(unit.text) + 1]
-    for index, piece_start in enumerate(unit.starts):
-        piece_end = bounds[index + 1]
+    count = len(unit.starts)
+    first = max(0, bisect.bisect_right(unit.starts, start) - 1)
+    for index in range(first, count):
+        piece_start = unit.starts[index]
+        if piece_start >= end:
+            break  # the pieces after this one start past the sentence
+        piece_end = unit.starts[index + 1] if index + 1 < count else len(unit.text) + 1
         low, high = max(start, piece_start), min(end, piece_end)
         if low >= high:
             continue
