@@ -166,3 +166,26 @@ def test_default_config_is_for_the_real_internet() -> None:
     assert (config.retries, config.max_redirects, config.max_body_bytes) == (3, 10, 1_000_000)
     assert config.user_agent.startswith("linkcheck/")
     assert "https://github.com/linkcheck-dev/linkcheck" in config.user_agent
+
+
+def test_a_priority_slot_skips_the_hosts_queue_but_not_the_global_cap() -> None:
+    from linkcheck.check.hosts import Limits
+
+    async def scenario() -> list[str]:
+        limits = Limits(concurrency=3, host_concurrency=1, host_interval=0.0)
+        order: list[str] = []
+
+        async def request(name: str, priority: bool = False) -> None:
+            async with limits.slot("a.example", priority=priority):
+                order.append(name)
+                await asyncio.sleep(0.05)
+
+        first = asyncio.create_task(request("page-1"))
+        await asyncio.sleep(0.01)  # page-1 holds the host's only slot
+        queued = [asyncio.create_task(request(f"page-{n}")) for n in (2, 3)]
+        await asyncio.sleep(0.01)
+        probe = asyncio.create_task(request("probe", priority=True))
+        await asyncio.gather(first, *queued, probe)
+        return order
+
+    assert asyncio.run(scenario()) == ["page-1", "probe", "page-2", "page-3"]

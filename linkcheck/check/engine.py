@@ -91,7 +91,8 @@ class Engine:
         self._fetches: dict[str, asyncio.Task[Fetch]] = {}
         self._probes: dict[str, asyncio.Task[Fetch]] = {}
         self._addresses: dict[tuple[str, int], asyncio.Task[tuple[str, str] | None]] = {}
-        self._tasks: list[asyncio.Task[Any]] = []
+        self._tasks: set[asyncio.Task[Any]] = set()  # running ones only: done tasks are dropped
+        self._page_users: dict[str, int] = {}  # URLs (fragments apart) still to use each page
 
     def _shared(
         self,
@@ -105,17 +106,29 @@ class Engine:
         if task is None:
             task = asyncio.get_running_loop().create_task(factory())
             cache[key] = task
-            self._tasks.append(task)
+            self._track(task)
         return asyncio.shield(task)
 
+    def _track(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def run(self, urls: Iterable[str]) -> AsyncGenerator[CheckResult, None]:
-        tasks = [
-            asyncio.get_running_loop().create_task(self.check(url)) for url in dict.fromkeys(urls)
-        ]
-        self._tasks.extend(tasks)
+        """Results in the order they finish. Each is handed over through a queue and then
+        forgotten: nothing here keeps a finished result (or its body) alive."""
+        unique = list(dict.fromkeys(urls))
+        for url in unique:
+            page = url.partition("#")[0]
+            self._page_users[page] = self._page_users.get(page, 0) + 1
+        done: asyncio.Queue[asyncio.Task[CheckResult]] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        for url in unique:
+            task = loop.create_task(self.check(url))
+            self._track(task)
+            task.add_done_callback(done.put_nowait)
         try:
-            for next_done in asyncio.as_completed(tasks):
-                yield await next_done
+            for _ in unique:
+                yield (await done.get()).result()
         finally:
             await self.aclose()
 
@@ -145,11 +158,14 @@ class Engine:
             reason, detail = refused
             return CheckResult(url, Verdict(Status.SKIPPED, reason, detail=detail), None, None)
         fetch = await self._shared(self._fetches, page_url, lambda: self._fetch(page_url))
+        self._release_page(page_url)
         verdict = verdict_for_fetch(fetch, config)
         if config.soft404_probe and probe_applies(verdict, fetch):
             landing = fetch.landing_url
             probe = await self._shared(
-                self._probes, origin(landing), lambda: self._fetch(probe_url(landing, self.rng))
+                self._probes,
+                origin(landing),
+                lambda: self._fetch(probe_url(landing, self.rng), probe=True),
             )
             verdict = apply_probe(verdict, compare_with_probe(fetch, probe))
         fragment = fragment_of(url)
@@ -164,6 +180,16 @@ class Engine:
         charset = fetch.page.charset if fetch.page is not None else None
         return CheckResult(url, verdict, fetch.answer.body, charset)
 
+    def _release_page(self, page_url: str) -> None:
+        """Forget a fetched page once every URL citing it (fragments apart) has it, so a
+        large run holds only the pages still being judged."""
+        left = self._page_users.get(page_url, 1) - 1
+        if left > 0:
+            self._page_users[page_url] = left
+            return
+        self._page_users.pop(page_url, None)
+        self._fetches.pop(page_url, None)
+
     async def _address_rule(self, url: str) -> tuple[str, str] | None:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -173,8 +199,12 @@ class Engine:
             self._addresses, (host, port), lambda: resolved_rule(host, port, self.config, timeout)
         )
 
-    async def _fetch(self, url: str) -> Fetch:
-        """GET `url` and follow its redirects by hand, each hop with its own retries."""
+    async def _fetch(self, url: str, probe: bool = False) -> Fetch:
+        """GET `url` and follow its redirects by hand, each hop with its own retries.
+
+        A soft-404 probe does not queue behind the host's pages: every live page of the host
+        waits for it (holding its body), so a probe at the back of the queue would hold them
+        all until the end."""
         config = self.config
         budget = Budget(config.max_url_seconds)
         attempts = _Attempts()
@@ -185,7 +215,7 @@ class Engine:
         failure: Failure | None = None
         try:
             while True:
-                answer = await self._request(current, budget, attempts)
+                answer = await self._request(current, budget, attempts, probe)
                 target = answer.location
                 if (
                     answer.status not in REDIRECT_STATUSES
@@ -232,21 +262,25 @@ class Engine:
             return Failure(Status.SKIPPED, reason, f"redirects to {target}: {why}", False)
         return None
 
-    async def _request(self, url: str, budget: Budget, attempts: _Attempts) -> Answer:
+    async def _request(
+        self, url: str, budget: Budget, attempts: _Attempts, probe: bool = False
+    ) -> Answer:
         retrying = make_retrying(self.config, budget, self.rng, self._hold_off)
-        answer: Answer = await retrying(self._attempt, url, budget, attempts)
+        answer: Answer = await retrying(self._attempt, url, budget, attempts, probe)
         return answer
 
     def _hold_off(self, answer: Answer, seconds: float) -> None:
         self.limits.hold_off(urlsplit(answer.url).hostname or "", seconds)
 
-    async def _attempt(self, url: str, budget: Budget, attempts: _Attempts) -> Answer:
+    async def _attempt(
+        self, url: str, budget: Budget, attempts: _Attempts, probe: bool = False
+    ) -> Answer:
         config = self.config
         host = urlsplit(url).hostname or ""
         given_up = f"no verdict within max_url_seconds ({config.max_url_seconds:g} s)"
         if budget.remaining() <= 0:
             raise BudgetExceeded(given_up)
-        async with self.limits.slot(host) as waited:
+        async with self.limits.slot(host, priority=probe) as waited:
             budget.queued(waited)
             remaining = budget.remaining()
             if remaining <= 0:

@@ -4,6 +4,7 @@ between request starts. One `Limits` belongs to one engine run; nothing is globa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -42,7 +43,7 @@ class Limits:
         state.next_start = max(state.next_start, self.clock() + seconds)
 
     @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[float]:
+    async def slot(self, host: str, priority: bool = False) -> AsyncIterator[float]:
         """Hold a request slot for `host`; yields the seconds spent waiting for it.
 
         The host's own slot is taken first so that a busy host's queue never holds global slots
@@ -50,7 +51,10 @@ class Limits:
         """
         state = self._host(host)
         began = self.clock()
-        async with state.semaphore, self._global:
+        # A priority request (the host's one soft-404 probe of the run) skips the host's
+        # queue; it still takes a global slot and keeps the host's interval.
+        host_gate = contextlib.nullcontext() if priority else state.semaphore
+        async with host_gate, self._global:
             now = self.clock()
             start = max(now, state.next_start)
             state.next_start = start + self.host_interval
