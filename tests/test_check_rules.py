@@ -223,3 +223,23 @@ def test_exception_classification_is_actionable() -> None:
 def test_bad_patterns_fail_at_construction() -> None:
     with pytest.raises(Exception):  # noqa: B017 - re.error, whatever the Python version
         CheckConfig(exclude=("(",))
+
+
+def test_parse_page_reads_title_heading_anchors_and_visible_text_leniently() -> None:
+    from linkcheck.check.page import parse_page
+
+    body = (
+        b"<!doctype html><html><head><title> Annual &amp; Report </title>"
+        b"<script>var x = '<h1>not a heading</h1> hidden words';</script></head>"
+        b"<body><!-- <h1>commented out</h1> -->"
+        b"<h1 class=x>Overdose <em>deaths</em></h1>"
+        b"<p id='intro' data-id=no>Visible words here.</p><a name=\"sec-2\"></a>"
+        b"<div ID=Upper>cut off mid-tag <span"
+    )
+    page = parse_page(body, "text/html; charset=utf-8")
+    assert page.title == "Annual & Report"
+    assert page.h1 == "Overdose deaths"
+    assert page.anchors == frozenset({"intro", "sec-2", "Upper"})
+    assert "Visible" in page.tokens and "hidden" not in page.tokens
+    assert "commented" not in page.tokens
+    assert page.has_script
