@@ -104,9 +104,14 @@ def _offline_verdict(url: str) -> Verdict:
     return Verdict(Status.SKIPPED, reason="unsupported-scheme", detail=detail)
 
 
-def with_verdicts(report: Report, verdicts: dict[str, Verdict]) -> Report:
+def with_verdicts(
+    report: Report, verdicts: dict[str, Verdict], cached: frozenset[str] | set[str] = frozenset()
+) -> Report:
+    """The report with these verdicts set; those in `cached` came from the check store."""
     links = tuple(
-        dataclasses.replace(link, verdict=verdicts[link.url]) if link.url in verdicts else link
+        dataclasses.replace(link, verdict=verdicts[link.url], cached=link.url in cached)
+        if link.url in verdicts
+        else link
         for link in report.links
     )
     return dataclasses.replace(report, links=links)
@@ -247,16 +252,9 @@ async def _check(
             progress(len(verdicts), len(pending), result.url)
     fresh = {url: verdict for url, verdict in verdicts.items() if url not in cached}
     offline = bool(fresh) and network_unreachable(fresh.values())
-    report = with_verdicts(report, verdicts)
+    report = with_verdicts(report, verdicts, cached)
     if store is not None and not offline:
         report = _record_and_apply_history(report, fresh, judged, options, store)
-    report = dataclasses.replace(
-        report,
-        links=tuple(
-            dataclasses.replace(link, cached=True) if link.url in cached else link
-            for link in report.links
-        ),
-    )
     return _Checked(report, offline, judged, texts)
 
 

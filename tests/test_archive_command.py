@@ -15,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 from linkcheck.cli import main
 
 # The public services' rate limits are real limits; the fake archive has none.
-FAST_ARCHIVE = "[archive]\nlookup_per_minute = 60000\nsave_per_minute = 60000\n"
+FAST_ARCHIVE = Path(__file__).resolve().parent / "fixtures" / "fast-archive.toml"
 
 
 @pytest.fixture
@@ -26,10 +26,8 @@ def world() -> Iterator[World]:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
-    path = tmp_path / "linkcheck.toml"
-    path.write_text(FAST_ARCHIVE, encoding="utf-8")
-    return path
+def config() -> Path:
+    return FAST_ARCHIVE
 
 
 def saves(world: World) -> list[str]:

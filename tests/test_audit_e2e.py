@@ -17,19 +17,13 @@ from linkcheck.check import CheckConfig
 from linkcheck.cli import main
 from linkcheck.pipeline import AuditOptions, ExtractOptions, audit_documents
 
-FAST = ["--timeout", "5", "--retries", "0", "--host-interval", "0", "--no-cache", "-q"]
-# The public archive's rate limits are real limits; the fake archive has none.
-FAST_ARCHIVE = "[archive]\nlookup_per_minute = 60000\nsave_per_minute = 60000\n"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def fast_archive_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Every audit here reads a configuration file that lifts the archive rate limits."""
-    folder = tmp_path_factory.mktemp("config")
-    (folder / "linkcheck.toml").write_text(FAST_ARCHIVE, encoding="utf-8")
-    FAST.extend(["--config", str(folder / "linkcheck.toml")])
-    yield
-    del FAST[-2:]
+# The public archive's rate limits are real limits; the fake archive has none, so every audit
+# here reads a configuration file that lifts them.
+_CONFIG = Path(__file__).resolve().parent / "fixtures" / "fast-archive.toml"
+FAST = [
+    "--timeout", "5", "--retries", "0", "--host-interval", "0", "--no-cache", "-q",
+    "--config", str(_CONFIG),
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

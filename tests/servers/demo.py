@@ -230,8 +230,8 @@ def main(argv: list[str]) -> int:
     with demo_world() as (site, archive):
         document = out / "demo-brief.md"
         document.write_text(brief(site), encoding="utf-8")
-        config = out / "linkcheck.toml"  # the fake archive needs none of the real rate limits
-        config.write_text("[archive]\nlookup_per_minute = 60000\n", encoding="utf-8")
+        # The fake archive needs none of the public archive's rate limits.
+        config = Path(__file__).resolve().parent.parent / "fixtures" / "fast-archive.toml"
         command = [
             sys.executable, "-m", "linkcheck", "audit", str(document),
             "--wayback-url", archive.url, "--no-cache", "--config", str(config),
