@@ -218,3 +218,25 @@ def test_the_terminal_summary_groups_by_status_and_shows_problems_with_their_cla
     assert "broken http-404" in err  # a problem, then where it is cited and its claim
     assert "At least 7 journalists were killed in Mexico in 2021" in err
     assert "archived: " in err  # the dead link's replacement
+
+
+def test_the_progress_bar_shows_checked_of_total_and_current_hosts() -> None:
+    import io
+
+    from rich.console import Console
+
+    from linkcheck.report.terminal import progress_bar
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=120, no_color=True)
+    with progress_bar(console, enabled=True) as progress:
+        assert progress is not None
+        progress(0, 3, "")
+        progress(1, 3, "https://a.example/x")
+        progress(2, 3, "https://b.example/y")
+    shown = buffer.getvalue()  # the last frame is drawn when the bar closes
+    assert "2/3" in shown
+    assert "a.example b.example" in shown
+    plain = Console(file=io.StringIO(), force_terminal=False)
+    with progress_bar(plain, enabled=True) as nothing:
+        assert nothing is None  # not a terminal: plain output, no bar
