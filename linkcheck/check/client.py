@@ -9,6 +9,7 @@ import certifi
 import httpx
 
 from linkcheck.check.config import CheckConfig
+from linkcheck.check.pools import OriginPools, ProxyTable, environment_proxies
 
 ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"
 
@@ -29,19 +30,22 @@ def make_ssl_context(config: CheckConfig) -> ssl.SSLContext:
     return context
 
 
-def make_client(config: CheckConfig) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
+def make_client(config: CheckConfig, proxies: ProxyTable | None = None) -> httpx.AsyncClient:
+    """`proxies` defaults to this process's HTTP(S)_PROXY / ALL_PROXY / NO_PROXY."""
+    ssl_context = make_ssl_context(config)
+    transport = OriginPools(
+        ssl_context=ssl_context,
         http2=True,
+        # The engine's semaphores bound requests per host; the slack is for connections still
+        # closing after a body was cut short.
+        per_origin=config.host_concurrency + 2,
+        max_pools=max(config.concurrency, 8),
+        proxies=environment_proxies() if proxies is None else proxies,
+    )
+    return httpx.AsyncClient(
+        transport=transport,
         follow_redirects=False,  # the engine follows redirects itself, hop by hop
-        trust_env=True,  # HTTP(S)_PROXY / NO_PROXY are honoured
-        verify=make_ssl_context(config),
         timeout=httpx.Timeout(config.timeout),
-        # The engine's semaphores bound requests; the pool only needs a little slack for
-        # connections that are closing after a body was cut short.
-        limits=httpx.Limits(
-            max_connections=config.concurrency + 8,
-            max_keepalive_connections=config.concurrency,
-        ),
         max_redirects=config.max_redirects,
         headers={
             "User-Agent": config.user_agent,

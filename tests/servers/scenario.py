@@ -82,6 +82,7 @@ class Scenario:
         self._lock = threading.Lock()
         self.log: list[Seen] = []
         self._hits: Counter[str] = Counter()
+        self._connections: Counter[str] = Counter()
         self.huge_sent = 0
         self.huge_done = threading.Event()
         self._servers: dict[str, _Server] = {}
@@ -111,6 +112,7 @@ class Scenario:
             self._hits.clear()
             self.huge_sent = 0
             self.huge_done.clear()
+            self._connections.clear()
 
     def url(self, listener: str, target: str = "/") -> str:
         host, port = self._servers[listener].socket.getsockname()[:2]
@@ -123,6 +125,15 @@ class Scenario:
             self.log.append(Seen(listener, method, target, time.monotonic()))
             self._hits[f"{listener} {method} {target}"] += 1
             return self._hits[f"{listener} {method} {target}"]
+
+    def accepted(self, listener: str) -> None:
+        with self._lock:
+            self._connections[listener] += 1
+
+    def connections(self, listener: str) -> int:
+        """TCP connections the listener accepted since the last reset."""
+        with self._lock:
+            return self._connections[listener]
 
     def seen(self, listener: str | None = None, method: str | None = None) -> list[Seen]:
         with self._lock:
@@ -165,6 +176,7 @@ class _Server(ThreadingHTTPServer):
 
     def get_request(self) -> tuple[Any, Any]:
         sock, address = super().get_request()
+        self.scenario.accepted(self.name)
         if self.tls is not None:
             # Handshake in the handler thread, so a client that fails it blocks nobody.
             sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
