@@ -32,6 +32,17 @@ def test_urls_differing_by_fragment_share_one_in_flight_request(servers: Scenari
     assert servers.count("a", "/slow?s=0.3") == 1
 
 
+def test_a_page_cited_bare_first_still_has_its_anchors_for_later_fragments(
+    servers: Scenario,
+) -> None:
+    # The shared fetch starts for the bare URL; the ids must be read for the fragments after it.
+    page = servers.url("b", "/anchors")
+    results = check_all([page, page + "#findings", page + "#annex-2", page + "#nope"])
+    reasons = {url.partition("#")[2]: r.verdict.reason for url, r in results.items()}
+    assert reasons == {"": None, "findings": None, "annex-2": None, "nope": "fragment-missing"}
+    assert servers.count("b", "/anchors") == 1
+
+
 def test_results_stream_as_they_finish(servers: Scenario) -> None:
     slow, fast = servers.url("a", "/slow?s=1.0"), servers.url("b", "/ok")
 

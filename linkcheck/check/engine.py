@@ -93,6 +93,7 @@ class Engine:
         self._addresses: dict[tuple[str, int], asyncio.Task[tuple[str, str] | None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()  # running ones only: done tasks are dropped
         self._page_users: dict[str, int] = {}  # URLs (fragments apart) still to use each page
+        self._anchored: set[str] = set()  # pages cited with a "#fragment": their ids are read
 
     def _shared(
         self,
@@ -118,8 +119,10 @@ class Engine:
         forgotten: nothing here keeps a finished result (or its body) alive."""
         unique = list(dict.fromkeys(urls))
         for url in unique:
-            page = url.partition("#")[0]
+            page, _, fragment = url.partition("#")
             self._page_users[page] = self._page_users.get(page, 0) + 1
+            if fragment:
+                self._anchored.add(page)
         done: asyncio.Queue[asyncio.Task[CheckResult]] = asyncio.Queue()
         loop = asyncio.get_running_loop()
         for url in unique:
@@ -157,7 +160,11 @@ class Engine:
         if refused is not None:
             reason, detail = refused
             return CheckResult(url, Verdict(Status.SKIPPED, reason, detail=detail), None, None)
-        fetch = await self._shared(self._fetches, page_url, lambda: self._fetch(page_url))
+        fragment = fragment_of(url)
+        anchors = config.check_fragments and bool(fragment or page_url in self._anchored)
+        fetch = await self._shared(
+            self._fetches, page_url, lambda: self._fetch(page_url, anchors=anchors)
+        )
         self._release_page(page_url)
         verdict = verdict_for_fetch(fetch, config)
         if config.soft404_probe and probe_applies(verdict, fetch):
@@ -168,7 +175,6 @@ class Engine:
                 lambda: self._fetch(probe_url(landing, self.rng), probe=True),
             )
             verdict = apply_probe(verdict, compare_with_probe(fetch, probe))
-        fragment = fragment_of(url)
         if config.check_fragments and fragment:
             complete = fetch.answer.complete if fetch.answer is not None else True
             verdict = apply_fragment(verdict, check_fragment(fragment, fetch.page, complete))
@@ -199,12 +205,12 @@ class Engine:
             self._addresses, (host, port), lambda: resolved_rule(host, port, self.config, timeout)
         )
 
-    async def _fetch(self, url: str, probe: bool = False) -> Fetch:
+    async def _fetch(self, url: str, probe: bool = False, anchors: bool = False) -> Fetch:
         """GET `url` and follow its redirects by hand, each hop with its own retries.
 
         A soft-404 probe does not queue behind the host's pages: every live page of the host
         waits for it (holding its body), so a probe at the back of the queue would hold them
-        all until the end."""
+        all until the end. `anchors`: collect the page's ids (a cited URL has a fragment)."""
         config = self.config
         budget = Budget(config.max_url_seconds)
         attempts = _Attempts()
@@ -247,7 +253,7 @@ class Engine:
             failure = classify_exception(exc, current, config.timeout)
         page = None
         if answer is not None and failure is None:
-            page = parse_page(answer.body, answer.content_type)
+            page = parse_page(answer.body, answer.content_type, anchors=anchors, tokens=probe)
         return Fetch(url, tuple(hops), answer, failure, page, attempts.count, budget.used())
 
     async def _refuse_target(self, target: str) -> Failure | None:

@@ -28,7 +28,9 @@ class Page:
     title: str | None = None
     h1: str | None = None
     anchors: frozenset[str] = frozenset()  # every id and name attribute value
-    tokens: tuple[str, ...] = ()  # visible text split on white space, first MAX_TOKENS
+    # Visible text split on white space, first MAX_TOKENS; None when not read yet (only the
+    # soft-404 comparison needs them, and only on hosts that answer a random path with a page).
+    tokens: tuple[str, ...] | None = ()
     has_script: bool = False
 
 
@@ -91,7 +93,9 @@ _TAG = re.compile(r"<[^>]*>?")
 _ANCHOR_ATTRIBUTE = re.compile(r"""\s(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
 _TAG_WITH_ANCHOR = re.compile(r"<[a-zA-Z][^>]*\s(?:id|name)\s*=[^>]*>", re.I | re.S)
 TEXT_SCAN = 400_000  # characters of markup read for the text: MAX_TOKENS words need far fewer
+_FIRST_TEXT_SCAN = 50_000  # the first window; it grows only while words are still missing
 _SCRIPT = re.compile(r"<script\b", re.I)
+_BODY = re.compile(r"<body\b", re.I)
 
 
 def _text_of(markup: str) -> str:
@@ -105,32 +109,64 @@ def decode(body: bytes, charset: str | None) -> str:
         return body.decode("utf-8", errors="replace")
 
 
-def parse_page(body: bytes, content_type: str | None) -> Page:
-    charset = declared_charset(content_type, body)
-    if not looks_like_html(content_type, body):
-        text_tokens: tuple[str, ...] = ()
-        if media_type(content_type) == "text/plain":
-            text_tokens = tuple(decode(body, charset).split()[:MAX_TOKENS])
-        return Page(is_html=False, charset=charset, tokens=text_tokens)
+def _first_tokens(markup: str) -> tuple[str, ...]:
+    """The first MAX_TOKENS words of the visible text, reading no more markup than needed."""
+    window = _FIRST_TEXT_SCAN
+    while True:
+        words = _text_of(markup[:window]).split(maxsplit=MAX_TOKENS)
+        if len(words) > MAX_TOKENS or window >= min(len(markup), TEXT_SCAN):
+            return tuple(words[:MAX_TOKENS])
+        window *= 4
+
+
+def _html_tokens(visible: str) -> tuple[str, ...]:
+    body_start = _BODY.search(visible)
+    start = body_start.start() if body_start else 0
+    return _first_tokens(visible[start : start + TEXT_SCAN])
+
+
+def _visible(body: bytes, charset: str | None) -> tuple[str, str]:
+    """The markup without comments, and that again without script, style and the like."""
     markup = _COMMENT.sub(" ", decode(body, charset))
-    visible = _SKIPPED_BLOCK.sub(" ", markup)
-    title_match = _TITLE.search(markup)
-    h1_match = _H1.search(visible)
-    anchors = {
+    return markup, _SKIPPED_BLOCK.sub(" ", markup)
+
+
+def text_tokens(page: Page, body: bytes) -> tuple[str, ...]:
+    """The page's first words, read from `body` now if `parse_page` skipped them."""
+    if page.tokens is not None:
+        return page.tokens
+    return _html_tokens(_visible(body, page.charset)[1])
+
+
+def _anchors(visible: str) -> frozenset[str]:
+    return frozenset(
         value
         for tag in _TAG_WITH_ANCHOR.finditer(visible)
         for found in _ANCHOR_ATTRIBUTE.finditer(tag.group(0))
         if (value := html.unescape(found.group(1) or found.group(2) or found.group(3) or ""))
-    }
-    body_start = visible.lower().find("<body")
-    start = max(body_start, 0)
-    text = _text_of(visible[start : start + TEXT_SCAN])
+    )
+
+
+def parse_page(
+    body: bytes, content_type: str | None, *, anchors: bool = True, tokens: bool = True
+) -> Page:
+    """`anchors=False` skips collecting ids and names (no cited URL has a fragment here);
+    `tokens=False` leaves an HTML page's words unread until `text_tokens` asks for them."""
+    charset = declared_charset(content_type, body)
+    if not looks_like_html(content_type, body):
+        text_tokens: tuple[str, ...] = ()
+        if media_type(content_type) == "text/plain":
+            text_tokens = tuple(decode(body, charset).split(maxsplit=MAX_TOKENS)[:MAX_TOKENS])
+        return Page(is_html=False, charset=charset, tokens=text_tokens)
+    markup, visible = _visible(body, charset)
+    title_match = _TITLE.search(markup)
+    h1_match = _H1.search(visible)
     return Page(
         is_html=True,
         charset=charset,
         title=collapse(_text_of(title_match.group(1))) or None if title_match else None,
         h1=collapse(_text_of(h1_match.group(1))) or None if h1_match else None,
-        anchors=frozenset(anchors),
-        tokens=tuple(text.split()[:MAX_TOKENS]),
+        anchors=_anchors(visible) if anchors else frozenset(),
+        tokens=_html_tokens(visible) if tokens else None,
         has_script=bool(_SCRIPT.search(markup)),
     )

@@ -20,7 +20,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from linkcheck.check.answer import Fetch
-from linkcheck.check.page import Page
+from linkcheck.check.page import Page, text_tokens
 from linkcheck.check.redirects import is_error_path
 
 PROBE_LETTERS = 25
@@ -122,8 +122,10 @@ def compare_with_probe(page_fetch: Fetch, probe: Fetch | None) -> ProbeCompariso
     if page_fetch.hops and probe.hops and landing == probe.landing_url:
         detail = f"redirects where a random path on this host redirects too: {landing}"
         return ProbeComparison(ProbeFinding.SAME, detail)
-    if page.tokens and probe.page.tokens:
-        ratio = similarity(page.tokens, probe.page.tokens)
+    probe_tokens = text_tokens(probe.page, probe.answer.body)
+    tokens = text_tokens(page, answer.body) if probe_tokens else ()
+    if tokens and probe_tokens:
+        ratio = similarity(tokens, probe_tokens)
         same = ratio >= SIMILAR
         how = f"{ratio:.0%} the same text"
     else:
@@ -131,7 +133,7 @@ def compare_with_probe(page_fetch: Fetch, probe: Fetch | None) -> ProbeCompariso
         how = "the same bytes"
     if not same:
         return ProbeComparison(ProbeFinding.DIFFERENT)
-    if page.is_html and page.has_script and len(page.tokens) < APP_SHELL_TOKENS:
+    if page.is_html and page.has_script and len(tokens) < APP_SHELL_TOKENS:
         detail = "the host serves this same app shell for any path: existence not verified"
         return ProbeComparison(ProbeFinding.APP_SHELL, detail)
     detail = f"same page as a random path on this host ({how}: {probe.url})"
