@@ -16,6 +16,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+# The stage package `linkcheck.extract` is imported first so that the function of the same name,
+# bound next, is what `linkcheck.extract` means (importing a subpackage later would rebind it).
+import linkcheck.extract as _extract_stage  # noqa: F401
 from linkcheck.api import audit, extract
 from linkcheck.errors import ExitCode, InputError
 from linkcheck.models import (

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from linkcheck.models import Format, Report
-from linkcheck.pipeline import ExtractOptions, assemble, read_documents
 
+# The pipeline (and through it every stage) is imported when a function runs, not with the
+# package: `linkcheck --help` and `import linkcheck` stay fast.
 if TYPE_CHECKING:
     from linkcheck.archive import ArchiveConfig
     from linkcheck.check import CheckConfig
@@ -23,6 +24,8 @@ def extract(
     stdin: bytes | None = None,
 ) -> Report:
     """Every link of the documents with its occurrences and claims; no network."""
+    from linkcheck.pipeline import ExtractOptions, assemble, read_documents
+
     options = ExtractOptions(
         input_format=Format(input_format) if input_format else None, base_url=base_url, date=date
     )
@@ -56,7 +59,8 @@ def audit(
 
     from linkcheck.archive import ArchiveConfig
     from linkcheck.check import CheckConfig
-    from linkcheck.pipeline import ArchiveMode, AuditOptions, audit_documents
+    from linkcheck.models import ArchiveMode
+    from linkcheck.pipeline import AuditOptions, ExtractOptions, audit_documents
 
     options = AuditOptions(
         check=None if offline else (check or CheckConfig()),

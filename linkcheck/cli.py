@@ -16,8 +16,7 @@ import typer
 
 from linkcheck import __version__
 from linkcheck.errors import ExitCode
-from linkcheck.models import Format, Report
-from linkcheck.pipeline import ArchiveMode
+from linkcheck.models import ArchiveMode, Format, Report
 from linkcheck.report import DEFAULT_FAIL_ON, OutputFormat, parse_fail_on
 
 if TYPE_CHECKING:

@@ -43,6 +43,14 @@ class MatchMethod(StrEnum):
     NONE = "none"  # nothing in the text supports a match (site-root or masthead link)
 
 
+class ArchiveMode(StrEnum):
+    """Which links an audit looks up (and saves) in the web archives."""
+
+    ALL = "all"  # the snapshot nearest the document date for every link
+    FAILED = "failed"  # only for links that are broken or unreachable
+    NONE = "none"
+
+
 class Status(StrEnum):
     UNCHECKED = "unchecked"
     OK = "ok"

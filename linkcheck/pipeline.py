@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from linkcheck.claims import claims_and_occurrences
 from linkcheck.errors import InputError
 from linkcheck.extract.sources import Source, extract_source, gather_sources
 from linkcheck.models import (
+    ArchiveMode,
     Claim,
     Document,
     Extraction,
@@ -118,12 +118,6 @@ def with_verdicts(
 
 
 ProgressCallback = Callable[[int, int, str], None]
-
-
-class ArchiveMode(StrEnum):
-    ALL = "all"  # the snapshot nearest the document date for every link
-    FAILED = "failed"  # only for links that are broken or unreachable
-    NONE = "none"
 
 
 @dataclass(frozen=True)
