@@ -22,6 +22,8 @@ from linkcheck.report import DEFAULT_FAIL_ON, OutputFormat, parse_fail_on
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from rich.console import Console
+
     from linkcheck.archive import ArchiveConfig
     from linkcheck.cache import CheckStore
     from linkcheck.check import CheckConfig
@@ -55,6 +57,14 @@ def _root(
     ] = False,
 ) -> None:
     """Citation and link-integrity checker for policy documents."""
+
+
+def _stderr_console(quiet: bool) -> Console:
+    from rich.console import Console
+
+    # Soft wrap: a long URL or path stays on one line in a CI log (greppable, clickable)
+    # rather than being cut at the 80 columns rich assumes when stderr is not a terminal.
+    return Console(stderr=True, quiet=quiet, highlight=False, soft_wrap=True)
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -321,8 +331,6 @@ def audit(
     whether pages still support their claims, and report."""
     import asyncio
 
-    from rich.console import Console
-
     from linkcheck.pipeline import AuditOptions, ExtractOptions, audit_documents
     from linkcheck.report import exit_code
     from linkcheck.report.terminal import print_summary, progress_bar
@@ -369,7 +377,7 @@ def audit(
     extract_options = ExtractOptions(
         document_format, base_url or settings.base_url, _parse_date(date) or settings.date
     )
-    console = Console(stderr=True, quiet=quiet, highlight=False)
+    console = _stderr_console(quiet)
     store_path = cache.path if cache.enabled and check_config else None
     with _check_store(store_path) as store, progress_bar(console, enabled=not quiet) as progress:
         result = asyncio.run(
@@ -422,8 +430,6 @@ def archive_command(
     lacking a recent one (resumable), a manifest, and an archived copy of each document."""
     import asyncio
 
-    from rich.console import Console
-
     from linkcheck.api import extract as run_extract
     from linkcheck.archive import Manifest, ManifestError
     from linkcheck.archive.copies import write_archived_copies
@@ -457,7 +463,7 @@ def archive_command(
     ledger.save()
     ledger.export_csv(manifest_path.with_suffix(".csv"))
     copies = write_archived_copies(run.report, out_dir)
-    console = Console(stderr=True, quiet=quiet, highlight=False)
+    console = _stderr_console(quiet)
     print_archive_summary(run.report, run.outcomes, copies, manifest_path, console)
     _report_problems(run.report)
     for note in run.notes:

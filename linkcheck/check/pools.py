@@ -13,14 +13,19 @@ lower case; a proxy without a scheme is "http://"), and NO_PROXY: a comma list o
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import ssl
 import urllib.request
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypedDict
 
+import httpcore
 import httpx
+
+from linkcheck.check.network import AsyncioBackend
 
 ProxyTable = Mapping[str, str]  # "http" / "https" / "all" / "no" → value, as in the environment
 
@@ -65,26 +70,76 @@ def proxy_for(url: httpx.URL, proxies: ProxyTable) -> str | None:
     return proxy if "://" in proxy else f"http://{proxy}"
 
 
+# httpcore's exceptions as httpx's own, most specific first (looked up along the MRO).
+_HTTPX_ERRORS: dict[type[Exception], type[httpx.TransportError]] = {
+    httpcore.TimeoutException: httpx.TimeoutException,
+    httpcore.ConnectTimeout: httpx.ConnectTimeout,
+    httpcore.ReadTimeout: httpx.ReadTimeout,
+    httpcore.WriteTimeout: httpx.WriteTimeout,
+    httpcore.PoolTimeout: httpx.PoolTimeout,
+    httpcore.NetworkError: httpx.NetworkError,
+    httpcore.ConnectError: httpx.ConnectError,
+    httpcore.ReadError: httpx.ReadError,
+    httpcore.WriteError: httpx.WriteError,
+    httpcore.ProxyError: httpx.ProxyError,
+    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+    httpcore.ProtocolError: httpx.ProtocolError,
+    httpcore.LocalProtocolError: httpx.LocalProtocolError,
+    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+}
+
+
+@contextlib.contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        for kind in type(exc).__mro__:
+            mapped = _HTTPX_ERRORS.get(kind)
+            if mapped is not None:
+                raise mapped(str(exc)) from exc
+        raise
+
+
+def _core_url(url: httpx.URL) -> httpcore.URL:
+    return httpcore.URL(
+        scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+    )
+
+
+class _PoolOptions(TypedDict):
+    ssl_context: ssl.SSLContext
+    max_connections: int
+    max_keepalive_connections: int
+    http2: bool
+    network_backend: httpcore.AsyncNetworkBackend
+
+
 @dataclass
 class _Pool:
-    transport: httpx.AsyncHTTPTransport
+    connections: httpcore.AsyncConnectionPool
     in_flight: int = 0  # responses handed out and not yet closed
 
 
-class _ReleasingStream(httpx.AsyncByteStream):
-    """A response body that gives its pool's slot back when it is closed (once)."""
+class _ResponseStream(httpx.AsyncByteStream):
+    """A response body: httpcore's errors as httpx's, and the pool's slot given back when it is
+    closed (once)."""
 
-    def __init__(self, stream: httpx.AsyncByteStream, pool: _Pool) -> None:
+    def __init__(self, stream: AsyncIterable[bytes], pool: _Pool) -> None:
         self._stream = stream
         self._pool: _Pool | None = pool
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
+        with _as_httpx_errors():
+            async for chunk in self._stream:
+                yield chunk
 
     async def aclose(self) -> None:
         try:
-            await self._stream.aclose()
+            close = getattr(self._stream, "aclose", None)
+            if close is not None:
+                with _as_httpx_errors():
+                    await close()
         finally:
             if self._pool is not None:
                 self._pool.in_flight -= 1
@@ -92,7 +147,8 @@ class _ReleasingStream(httpx.AsyncByteStream):
 
 
 class OriginPools(httpx.AsyncBaseTransport):
-    """Routes each request to its origin's own `httpx.AsyncHTTPTransport`.
+    """Routes each request to its origin's own httpcore connection pool (direct, or through
+    the proxy the environment names for it), on asyncio's own streams (`network.py`).
 
     At most `max_pools` pools stay open: when a new origin needs one, the least recently used
     pools with nothing in flight are closed first, so a run over thousands of hosts does not
@@ -110,11 +166,10 @@ class OriginPools(httpx.AsyncBaseTransport):
     ) -> None:
         self._ssl_context = ssl_context
         self._http2 = http2
-        self._limits = httpx.Limits(
-            max_connections=per_origin, max_keepalive_connections=per_origin
-        )
+        self._per_origin = per_origin
         self._max_pools = max(1, max_pools)
         self._proxies = dict(proxies)
+        self._network = AsyncioBackend()
         self._pools: OrderedDict[tuple[str, str, int | None], _Pool] = OrderedDict()
 
     @property
@@ -123,41 +178,72 @@ class OriginPools(httpx.AsyncBaseTransport):
 
     def _open(self, url: httpx.URL) -> _Pool:
         proxy = proxy_for(url, self._proxies)
+        options = _PoolOptions(
+            ssl_context=self._ssl_context,
+            max_connections=self._per_origin,
+            max_keepalive_connections=self._per_origin,
+            http2=self._http2,
+            network_backend=self._network,
+        )
+        if proxy is None:
+            return _Pool(httpcore.AsyncConnectionPool(**options))
+        via = httpx.Proxy(proxy)
+        if via.url.scheme in ("socks5", "socks5h"):  # needs httpx[socks] (socksio)
+            return _Pool(
+                httpcore.AsyncSOCKSProxy(
+                    proxy_url=_core_url(via.url), proxy_auth=via.raw_auth, **options
+                )
+            )
         return _Pool(
-            httpx.AsyncHTTPTransport(
-                verify=self._ssl_context,
-                http2=self._http2,
-                limits=self._limits,
-                proxy=httpx.Proxy(proxy) if proxy else None,
+            httpcore.AsyncHTTPProxy(
+                proxy_url=_core_url(via.url),
+                proxy_auth=via.raw_auth,
+                proxy_headers=via.headers.raw,
+                proxy_ssl_context=via.ssl_context,
+                **options,
             )
         )
 
     async def _close_idle(self) -> None:
         idle = [key for key, pool in self._pools.items() if pool.in_flight == 0]
         for key in idle[: len(self._pools) - self._max_pools + 1]:
-            await self._pools.pop(key).transport.aclose()
+            await self._pools.pop(key).connections.aclose()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        key = (request.url.scheme, request.url.host, request.url.port)
+        url = request.url
+        key = (url.scheme, url.host, url.port)
         pool = self._pools.get(key)
         if pool is None:
             if len(self._pools) >= self._max_pools:
                 await self._close_idle()
-            pool = self._pools[key] = self._open(request.url)
+            pool = self._pools[key] = self._open(url)
         else:
             self._pools.move_to_end(key)
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        core_request = httpcore.Request(
+            method=request.method,
+            url=_core_url(url),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
         pool.in_flight += 1
         try:
-            response = await pool.transport.handle_async_request(request)
+            with _as_httpx_errors():
+                core_response = await pool.connections.handle_async_request(core_request)
         except BaseException:
             pool.in_flight -= 1
             raise
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        response.stream = _ReleasingStream(response.stream, pool)
-        return response
+        assert isinstance(core_response.stream, AsyncIterable)
+        return httpx.Response(
+            status_code=core_response.status,
+            headers=core_response.headers,
+            stream=_ResponseStream(core_response.stream, pool),
+            extensions=core_response.extensions,
+        )
 
     async def aclose(self) -> None:
         pools = list(self._pools.values())
         self._pools.clear()
         for pool in pools:
-            await pool.transport.aclose()
+            await pool.connections.aclose()

@@ -1,0 +1,124 @@
+"""The asyncio network layer under httpcore: happy eyeballs, errors that keep their cause, and
+pooled connections that the server closed (or spoke on) while idle are never reused."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import httpcore
+import pytest
+
+from linkcheck.check import CheckConfig, make_client
+from linkcheck.check.failures import classify_exception
+from linkcheck.check.network import AsyncioBackend, Streams, first_to_connect
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def _never_connects() -> Streams:
+    await asyncio.sleep(30)
+    raise AssertionError("cancelled long before")
+
+
+def test_happy_eyeballs_moves_on_from_a_silent_address_and_cancels_it() -> None:
+    async def main() -> float:
+        server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        async with server:
+            _, writer = await first_to_connect(
+                [_never_connects, lambda: asyncio.open_connection("127.0.0.1", port)],
+                delay=0.1,
+            )
+            elapsed = loop.time() - started
+            assert writer.get_extra_info("peername")[1] == port
+            writer.close()
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert pending == [] or all(t.done() or t.cancelling() for t in pending)
+        return elapsed
+
+    elapsed = asyncio.run(main())
+    assert 0.1 <= elapsed < 5  # waited the delay for the first address, not its 30 s
+
+
+def test_every_address_refused_is_still_classified_as_refused() -> None:
+    port = _closed_port()
+
+    async def main() -> BaseException:
+        attempts = [lambda: asyncio.open_connection("127.0.0.1", port)] * 2
+        with pytest.raises(OSError) as raised:
+            await first_to_connect(attempts, delay=0.05)
+        return raised.value
+
+    error = asyncio.run(main())
+    assert isinstance(error.__cause__, ExceptionGroup)
+    assert len(error.__cause__.exceptions) == 2
+    failure = classify_exception(error, f"http://127.0.0.1:{port}/", 5)
+    assert failure.reason == "refused"
+
+
+def test_backend_errors_are_httpcore_errors_caused_by_the_os_error() -> None:
+    port = _closed_port()
+
+    async def main() -> None:
+        with pytest.raises(httpcore.ConnectError) as raised:
+            await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        assert isinstance(raised.value.__cause__, ConnectionRefusedError)
+        with pytest.raises(httpcore.ConnectError) as unresolved:
+            await AsyncioBackend().connect_tcp("nonexistent.invalid", 80, timeout=5)
+        assert isinstance(unresolved.value.__cause__, socket.gaierror)
+
+    asyncio.run(main())
+
+
+class _ClosingServer:
+    """Answers each request with 200 (keep-alive), then, while the connection is idle, either
+    closes it or first sends an unasked 408 (as servers do when their idle timer runs out)."""
+
+    def __init__(self, unasked_408: bool) -> None:
+        self.unasked_408 = unasked_408
+        self.connections = 0
+        self.requests = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            self.requests += 1
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+            await asyncio.sleep(0.05)
+            if self.unasked_408:
+                writer.write(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+                await asyncio.sleep(0.05)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.mark.parametrize("unasked_408", [False, True])
+def test_a_connection_the_server_ended_while_idle_is_not_reused(unasked_408: bool) -> None:
+    async def main() -> tuple[list[int], _ClosingServer]:
+        closing = _ClosingServer(unasked_408)
+        server = await asyncio.start_server(closing.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        statuses = []
+        async with server, make_client(CheckConfig(), proxies={}) as client:
+            for _ in range(3):
+                response = await client.get(f"http://127.0.0.1:{port}/page")
+                statuses.append(response.status_code)
+                await asyncio.sleep(0.3)  # the server has ended the idle connection by now
+        return statuses, closing
+
+    statuses, closing = asyncio.run(main())
+    assert statuses == [200, 200, 200]
+    assert (closing.connections, closing.requests) == (3, 3)
