@@ -99,6 +99,39 @@ def test_global_concurrency_caps_requests_in_flight(servers: Scenario) -> None:
     assert servers.total() == 3
 
 
+def test_a_long_queue_for_one_host_does_not_hold_back_another(servers: Scenario) -> None:
+    # 40 slow pages on host c, cited first, and one page on host b cited last: b is asked at
+    # once, not after c's queue (which takes 40 x 0.2 s / 2 = 4 s) has drained.
+    config = dataclasses.replace(FAST, concurrency=4, host_concurrency=2, soft404_probe=False)
+    urls = [servers.url("c", f"/slow?s=0.2&n={i}") for i in range(40)] + [servers.url("b", "/ok")]
+    results = check_all(urls, config)
+    assert all((r.verdict.status, r.verdict.reason) == (Status.OK, None) for r in results.values())
+    first_c = min(seen.at for seen in servers.seen("c"))
+    assert servers.seen("b")[0].at - first_c < 0.5
+    assert servers.total("c") == 40
+
+
+def test_checks_start_as_room_frees_up_not_all_at_once(servers: Scenario) -> None:
+    # Every waiting check used to be a task from the start: 10,000 links, 10,000 tasks.
+    config = dataclasses.replace(FAST, concurrency=4, host_concurrency=2, soft404_probe=False)
+    urls = [servers.url(name, f"/ok?n={i}") for i in range(100) for name in ("a", "b")]
+
+    async def main() -> tuple[int, int]:
+        most = 0
+        count = 0
+        async with make_client(config) as client:
+            async for _ in check_urls(urls, client, config):
+                count += 1
+                most = max(most, len(asyncio.all_tasks()))
+        return count, most
+
+    count, most = asyncio.run(main())
+    assert count == 200
+    # The checks in the window (2 x concurrency), each with its shared fetch and address
+    # lookup, and this coroutine: far fewer than 200.
+    assert most <= 3 * 2 * config.concurrency + 1, most
+
+
 def test_stopping_early_cancels_the_rest(servers: Scenario) -> None:
     urls = [servers.url("b", "/ok"), servers.url("a", "/hang?s=3")]
 

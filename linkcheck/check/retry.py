@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -154,3 +154,37 @@ def make_retrying(
         sleep=asyncio.sleep,
         reraise=True,
     )
+
+
+async def with_retries(
+    attempt: Callable[[], Awaitable[Answer]],
+    config: CheckConfig,
+    budget: Budget,
+    rng: random.Random,
+    on_retry_after: Callable[[Answer, float], None] | None = None,
+) -> Answer:
+    """`attempt()` under the `make_retrying` policy. The first try runs bare: most requests
+    succeed at once, and building a tenacity policy per request was a twentieth of a large
+    run's CPU. Only an outcome that may be retried is handed to tenacity, which sees it as
+    its own first attempt."""
+    try:
+        answer = await attempt()
+    except Exception as exc:
+        first: Answer | Exception = exc
+    else:
+        if not answer_is_retryable(answer, config):
+            return answer
+        first = answer
+    replayed = False
+
+    async def again() -> Answer:
+        nonlocal replayed
+        if replayed:
+            return await attempt()
+        replayed = True
+        if isinstance(first, Exception):
+            raise first
+        return first
+
+    answer = await make_retrying(config, budget, rng, on_retry_after)(again)
+    return answer

@@ -13,6 +13,7 @@ address into the connection (see docs/CHECKER.md).
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 
@@ -40,6 +41,7 @@ PRIVATE = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every URL, and parsing a name fails slowly
 def literal_address(host: str) -> IPAddress | None:
     try:
         address = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
