@@ -18,24 +18,58 @@ __version__ = "0.1.0"
 
 # The stage package `linkcheck.extract` is imported first so that the function of the same name,
 # bound next, is what `linkcheck.extract` means (importing a subpackage later would rebind it).
+# Both are cheap: the stage package loads its modules on first use, and the API functions
+# import the pipeline when they run.
+from typing import TYPE_CHECKING, Any
+
 import linkcheck.extract as _extract_stage  # noqa: F401
 from linkcheck.api import audit, extract
 from linkcheck.errors import ExitCode, InputError
-from linkcheck.models import (
-    Claim,
-    ClaimMatch,
-    Document,
-    Format,
-    InputProblem,
-    Link,
-    Location,
-    MatchMethod,
-    Occurrence,
-    OccurrenceKind,
-    Report,
-    Status,
-    Verdict,
+
+if TYPE_CHECKING:
+    from linkcheck.models import (
+        Claim,
+        ClaimMatch,
+        Document,
+        Format,
+        InputProblem,
+        Link,
+        Location,
+        MatchMethod,
+        Occurrence,
+        OccurrenceKind,
+        Report,
+        Status,
+        Verdict,
+    )
+
+_MODELS = frozenset(
+    {
+        "Claim",
+        "ClaimMatch",
+        "Document",
+        "Format",
+        "InputProblem",
+        "Link",
+        "Location",
+        "MatchMethod",
+        "Occurrence",
+        "OccurrenceKind",
+        "Report",
+        "Status",
+        "Verdict",
+    }
 )
+
+
+def __getattr__(name: str) -> Any:
+    # The data model is loaded on first use, so `linkcheck --version` does not build it.
+    if name in _MODELS:
+        from linkcheck import models
+
+        return getattr(models, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Claim",

@@ -6,13 +6,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from linkcheck.models import Format, Report
-
-# The pipeline (and through it every stage) is imported when a function runs, not with the
-# package: `linkcheck --help` and `import linkcheck` stay fast.
+# The pipeline (and through it every stage, and the models) is imported when a function runs,
+# not with the package: `linkcheck --help` and `import linkcheck` stay fast.
 if TYPE_CHECKING:
     from linkcheck.archive import ArchiveConfig
     from linkcheck.check import CheckConfig
+    from linkcheck.models import Format, Report
 
 
 def extract(
@@ -24,6 +23,7 @@ def extract(
     stdin: bytes | None = None,
 ) -> Report:
     """Every link of the documents with its occurrences and claims; no network."""
+    from linkcheck.models import Format
     from linkcheck.pipeline import ExtractOptions, assemble, read_documents
 
     options = ExtractOptions(
@@ -59,7 +59,7 @@ def audit(
 
     from linkcheck.archive import ArchiveConfig
     from linkcheck.check import CheckConfig
-    from linkcheck.models import ArchiveMode
+    from linkcheck.models import ArchiveMode, Format
     from linkcheck.pipeline import AuditOptions, ExtractOptions, audit_documents
 
     options = AuditOptions(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import logging
 import os
 import re
-import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,7 +14,7 @@ import typer
 
 from linkcheck import __version__
 from linkcheck.errors import ExitCode
-from linkcheck.models import ArchiveMode, Format, Report
+from linkcheck.kinds import ArchiveMode, Format
 from linkcheck.report import DEFAULT_FAIL_ON, OutputFormat, parse_fail_on
 
 if TYPE_CHECKING:
@@ -28,6 +26,7 @@ if TYPE_CHECKING:
     from linkcheck.cache import CheckStore
     from linkcheck.check import CheckConfig
     from linkcheck.config import Settings
+    from linkcheck.models import Report
 
 
 app = typer.Typer(
@@ -57,6 +56,12 @@ def _root(
     ] = False,
 ) -> None:
     """Citation and link-integrity checker for policy documents."""
+    import logging
+
+    # pypdf logs repairs of damaged files ("EOF marker not found") as warnings; a PDF that
+    # cannot be read is reported once, as an input problem, instead. (Set here, before any
+    # command runs, rather than on every start: `--help` does not need logging.)
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def _stderr_console(quiet: bool) -> Console:
@@ -521,6 +526,8 @@ def _check_store(path: Path | None) -> Iterator[CheckStore | None]:
     if path is None:
         yield None
         return
+    import sqlite3
+
     from linkcheck.cache import CheckStore
 
     try:
@@ -590,9 +597,6 @@ def _check_config(settings: Settings, flags: dict[str, Any]) -> CheckConfig:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: usage errors are one line on stderr and exit code 2, never a traceback."""
-    # pypdf logs repairs of damaged files ("EOF marker not found") as warnings; a PDF that
-    # cannot be read is reported once, as an input problem, instead.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="linkcheck", standalone_mode=False)

@@ -8,57 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-
-class Format(StrEnum):
-    TEXT = "text"
-    MARKDOWN = "markdown"
-    HTML = "html"
-    PDF = "pdf"
-    DOCX = "docx"
-
-
-class OccurrenceKind(StrEnum):
-    """How a link is tied to the document's text."""
-
-    INLINE = "inline"  # an anchor in running text (Markdown, HTML, DOCX hyperlink)
-    ANNOTATION = "annotation"  # a PDF link annotation over some text
-    FOOTNOTE = "footnote"  # written in a footnote or endnote that a marker points to
-    POOLED = "pooled"  # one of a block of URLs pooled at the end of a page (PDF-to-text dumps)
-    BARE = "bare"  # a URL written out in running text
-
+# The vocabularies live in `kinds` (cheap to import); they are part of the model's API here too.
+from linkcheck.kinds import ArchiveMode as ArchiveMode
+from linkcheck.kinds import Format as Format
+from linkcheck.kinds import MatchMethod as MatchMethod
+from linkcheck.kinds import OccurrenceKind as OccurrenceKind
+from linkcheck.kinds import Status as Status
+from linkcheck.kinds import SupportVerdict as SupportVerdict
 
 # A claim match below this confidence is flagged for a reviewer in every report.
 WEAK_MATCH = 0.45
-
-
-class MatchMethod(StrEnum):
-    """How an occurrence was tied to its claim."""
-
-    ANCHOR = "anchor"  # the sentence holding the anchor or the bare URL
-    FOOTNOTE = "footnote"  # the sentence carrying the footnote marker
-    ALIGNMENT = "alignment"  # lexical alignment of a pooled block to its page's sentences
-    NEIGHBOUR = "neighbour"  # no lexical signal: placed beside its aligned neighbours
-    NONE = "none"  # nothing in the text supports a match (site-root or masthead link)
-
-
-class ArchiveMode(StrEnum):
-    """Which links an audit looks up (and saves) in the web archives."""
-
-    ALL = "all"  # the snapshot nearest the document date for every link
-    FAILED = "failed"  # only for links that are broken or unreachable
-    NONE = "none"
-
-
-class Status(StrEnum):
-    UNCHECKED = "unchecked"
-    OK = "ok"
-    REDIRECTED = "redirected"
-    BROKEN = "broken"
-    BLOCKED = "blocked"
-    UNREACHABLE = "unreachable"
-    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -146,14 +106,6 @@ class ClaimMatch:
     claim: Claim
     confidence: float  # in [0, 1]
     method: MatchMethod
-
-
-class SupportVerdict(StrEnum):
-    SUPPORTED = "supported"
-    PARTIAL = "partial"
-    NOT_FOUND = "not-found"
-    UNKNOWN = "unknown"  # no page text to judge
-    DRIFTED = "drifted"  # the snapshot near the document date supports it, the live page not
 
 
 @dataclass(frozen=True)

@@ -163,3 +163,32 @@ def test_the_console_script_runs_without_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().endswith("no such file")
+
+
+def test_the_command_answers_version_without_building_the_cli() -> None:
+    # A fresh interpreter, as the installed `linkcheck` script starts: the answer is the one
+    # the full CLI gives, and neither typer nor the CLI module was imported to give it.
+    code = (
+        "import sys; sys.argv = ['linkcheck', '--version']\n"
+        "from linkcheck.entry import run; run()\n"
+        "print(sorted(m for m in ('typer', 'click', 'linkcheck.cli') if m in sys.modules))"
+    )
+    fast = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    full = subprocess.run(
+        [sys.executable, "-c", "from linkcheck.cli import main; main(['--version'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert fast.stdout.splitlines() == [full.stdout.strip(), "[]"]
+    assert full.stdout.startswith("linkcheck ")
+
+
+def test_the_command_hands_everything_else_to_the_cli(tmp_path: Path) -> None:
+    document = tmp_path / "brief.md"
+    document.write_text("See [the data](https://example.org/data).\n", encoding="utf-8")
+    argv = ["linkcheck", "extract", str(document), "--format", "json"]
+    code = f"import sys; sys.argv = {argv!r}\nfrom linkcheck.entry import run; run()"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["links"][0]["url"] == "https://example.org/data"

@@ -6,6 +6,19 @@ dispatches. A document that cannot be read becomes an InputProblem, and the run 
 
 from __future__ import annotations
 
-from linkcheck.extract.sources import Source, detect_format, extract_source, gather_sources
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from linkcheck.extract.sources import Source, detect_format, extract_source, gather_sources
 
 __all__ = ["Source", "detect_format", "extract_source", "gather_sources"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use: `import linkcheck` (and so `linkcheck --version`) imports this
+    # package, and must not pay for the extractors.
+    if name in __all__:
+        from linkcheck.extract import sources
+
+        return getattr(sources, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
-from linkcheck.models import Report
-from linkcheck.report.json import SCHEMA_VERSION, render_json, report_to_dict
 from linkcheck.report.outcome import DEFAULT_FAIL_ON, exit_code, failing, parse_fail_on
+
+if TYPE_CHECKING:
+    from linkcheck.models import Report
+    from linkcheck.report.json import SCHEMA_VERSION, render_json, report_to_dict
 
 
 class OutputFormat(StrEnum):
@@ -25,6 +28,8 @@ def render(
 ) -> str:
     """The report as text in one format (heavy renderers are imported only when asked for)."""
     if format is OutputFormat.JSON:
+        from linkcheck.report.json import render_json
+
         return render_json(report)
     if format is OutputFormat.CSV:
         from linkcheck.report.csv import render_csv
@@ -66,3 +71,12 @@ __all__ = [
     "render_json",
     "report_to_dict",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The JSON renderer is loaded when asked for, like the others (start-up time).
+    if name in ("SCHEMA_VERSION", "render_json", "report_to_dict"):
+        from linkcheck.report import json
+
+        return getattr(json, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,18 +10,13 @@ import os
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePath
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from linkcheck.errors import ExitCode
-from linkcheck.models import (
-    InputProblem,
-    Link,
-    Location,
-    Occurrence,
-    Report,
-    Status,
-    SupportVerdict,
-)
+from linkcheck.kinds import Status, SupportVerdict
+
+if TYPE_CHECKING:
+    from linkcheck.models import InputProblem, Link, Location, Occurrence, Report
 
 DOCS_URL = "https://github.com/linkcheck-dev/linkcheck/blob/main/docs/REPORTS.md"
 REASON_CODES_URL = f"{DOCS_URL}#reason-codes"  # the table that explains every reason code
