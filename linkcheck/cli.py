@@ -1,6 +1,9 @@
-"""The command line: a thin layer that parses options and wires library calls together."""
+"""The command line: a thin layer that parses options and wires library calls together.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: typer reads every command's annotations on
+each start, and evaluating them from strings was a tenth of `linkcheck --help`. Names that are
+only imported for type checking are quoted instead.
+"""
 
 import contextlib
 import datetime as dt
@@ -64,7 +67,7 @@ def _root(
     logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
-def _stderr_console(quiet: bool) -> Console:
+def _stderr_console(quiet: bool) -> "Console":
     from rich.console import Console
 
     # Soft wrap: a long URL or path stays on one line in a CI log (greppable, clickable)
@@ -136,7 +139,7 @@ def _read_stdin(paths: list[str]) -> bytes | None:
 
 
 def _write_outputs(
-    report: Report,
+    report: "Report",
     targets: list[tuple[OutputFormat, Path | None]],
     fail_on: frozenset[str] | None = None,
 ) -> None:
@@ -161,7 +164,7 @@ def _write_outputs(
             raise typer.BadParameter(message, param_hint="--output") from None
 
 
-def _report_problems(report: Report) -> None:
+def _report_problems(report: "Report") -> None:
     for problem in report.problems:
         typer.echo(f"linkcheck: error: {problem.message}", err=True)
 
@@ -507,7 +510,7 @@ def merge(
         output.write_text(text, encoding="utf-8")
 
 
-def _settings(path: Path | None) -> Settings:
+def _settings(path: Path | None) -> "Settings":
     from linkcheck.config import ConfigError, load_settings
 
     try:
@@ -516,13 +519,13 @@ def _settings(path: Path | None) -> Settings:
         raise UsageFailure(error.message) from None
 
 
-def _documents(paths: list[str], settings: Settings) -> list[str]:
+def _documents(paths: list[str], settings: "Settings") -> list[str]:
     """The paths given, less the documents the configuration excludes."""
     return [p for p in paths if p == "-" or not settings.is_excluded_document(p)]
 
 
 @contextlib.contextmanager
-def _check_store(path: Path | None) -> Iterator[CheckStore | None]:
+def _check_store(path: Path | None) -> "Iterator[CheckStore | None]":
     if path is None:
         yield None
         return
@@ -551,8 +554,11 @@ def _parse_shard(text: str | None) -> tuple[int, int] | None:
 
 
 def _archive_config(
-    settings: Settings, wayback_url: str | None, timetravel: bool | None, timetravel_url: str | None
-) -> ArchiveConfig:
+    settings: "Settings",
+    wayback_url: str | None,
+    timetravel: bool | None,
+    timetravel_url: str | None,
+) -> "ArchiveConfig":
     """Endpoints from the options, else the environment, else the configuration file, else
     the public services; keys only ever from the environment."""
     import dataclasses
@@ -585,7 +591,7 @@ def _parse_fail_on(text: str) -> frozenset[str]:
         raise typer.BadParameter(message, param_hint="--fail-on") from None
 
 
-def _check_config(settings: Settings, flags: dict[str, Any]) -> CheckConfig:
+def _check_config(settings: "Settings", flags: dict[str, Any]) -> "CheckConfig":
     """Defaults < configuration file < command-line flags."""
     if flags.get("ca_bundle") and not Path(flags["ca_bundle"]).is_file():
         raise typer.BadParameter(f"{flags['ca_bundle']}: no such file", param_hint="--ca-bundle")
