@@ -43,28 +43,10 @@ if TYPE_CHECKING:
         Verdict,
     )
 
-_MODELS = frozenset(
-    {
-        "Claim",
-        "ClaimMatch",
-        "Document",
-        "Format",
-        "InputProblem",
-        "Link",
-        "Location",
-        "MatchMethod",
-        "Occurrence",
-        "OccurrenceKind",
-        "Report",
-        "Status",
-        "Verdict",
-    }
-)
-
 
 def __getattr__(name: str) -> Any:
     # The data model is loaded on first use, so `linkcheck --version` does not build it.
-    if name in _MODELS:
+    if name in __all__ and name not in _NOT_MODELS:
         from linkcheck import models
 
         return getattr(models, name)
@@ -91,3 +73,5 @@ __all__ = [
     "audit",
     "extract",
 ]
+# Everything public that `linkcheck.models` provides on first use (see `__getattr__`).
+_NOT_MODELS = frozenset({"ExitCode", "InputError", "__version__", "audit", "extract"})
