@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkcheck.errors import InputError
-from linkcheck.extract.pdf import extract_pdf
+from linkcheck.extract.pdf import PARALLEL_MIN_PAGES, extract_pdf
 from linkcheck.models import Extraction, FootnoteRef, Format, OccurrenceKind, RawLink
 
 WHO = "https://www.who.int/news-room/fact-sheets/detail/opioid-overdose"
@@ -300,3 +300,24 @@ def test_missing_pypdf_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     assert raised.value.message == (
         "PDF support needs the 'pdf' extra: pip install 'linkcheck[pdf]'"
     )
+
+
+def test_a_long_pdf_read_by_several_processes_gives_what_one_process_gives() -> None:
+    pages = [
+        [
+            (f"Page {n} cites the ", Link(f"annual report {n}", f"https://ex.org/r/{n}"), "."),
+            f"Data: https://data.example.org/table-{n}.csv",
+        ]
+        for n in range(1, PARALLEL_MIN_PAGES + 17)
+    ]
+    data = make_pdf(*pages)
+    alone = extract_pdf(data, "long.pdf", processes=1)
+    shared = extract_pdf(data, "long.pdf", processes=3)
+    assert shared == alone
+    assert len(shared.pages) == shared.document.pages == len(pages)
+    # In page order, each page's annotation and its written URL, tied to that page.
+    assert [(link.url, link.location.page) for link in shared.links][-2:] == [
+        (f"https://ex.org/r/{len(pages)}", len(pages)),
+        (f"https://data.example.org/table-{len(pages)}.csv", len(pages)),
+    ]
+    assert len(shared.links) == 2 * len(pages)

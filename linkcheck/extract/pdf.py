@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import itertools
+import os
 import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -67,40 +68,143 @@ class _Anchor:
     text: str
 
 
-def extract_pdf(data: bytes, source: str) -> Extraction:
+# A PDF with this many pages is read by several processes, each taking a contiguous run of
+# pages (pypdf is pure Python: one process reads about 100 pages a second). Fewer pages are
+# not worth a process's start-up (0.2-0.3 s: it imports pypdf afresh).
+PARALLEL_MIN_PAGES = 64
+MAX_PROCESSES = 4
+
+
+class _DamagedPage(Exception):
+    """Reading a page failed; carries the page number across processes (it pickles)."""
+
+    def __init__(self, number: int, detail: str) -> None:
+        super().__init__(number, detail)
+        self.number = number
+        self.detail = detail
+
+
+def extract_pdf(data: bytes, source: str, *, processes: int | None = None) -> Extraction:
+    """`processes`: how many processes read the pages of a long PDF; None for one per core
+    (at most MAX_PROCESSES), 1 to stay in this process."""
     try:
-        import pypdf
+        import pypdf  # noqa: F401  (is the extra installed?)
         from pypdf.errors import DependencyError, FileNotDecryptedError
     except ImportError as error:
         raise InputError("missing-extra", MISSING_EXTRA) from error
 
-    where = ""  # the page being read, for the message when it is damaged
     try:
-        reader = pypdf.PdfReader(BytesIO(data))
-        if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
-            raise InputError("encrypted", f"{source}: encrypted PDF")
+        reader = _open(data, source)
         document = _document(reader, source)
-        pages: list[PageText] = []
-        links: list[RawLink] = []
-        widths: dict[Hashable, Callable[[str], float]] = {}  # per font, read once
-        for number, page in enumerate(reader.pages, start=1):
-            where = f"page {number}: "
-            page_text, page_links = _read_page(page, number, source, widths)
-            pages.append(page_text)
-            links.extend(page_links)
+        workers = _processes(processes, _declared_pages(reader))
+        read = _read_in_processes(data, source, workers) if workers > 1 else None
+        pages, links = read or _read_pages(reader, source, 0, 1)
     except InputError:
         raise
+    except _DamagedPage as damaged:
+        message = f"{source}: corrupt PDF (page {damaged.number}: {damaged.detail})"
+        raise InputError("corrupt", message) from damaged
     except FileNotDecryptedError as error:
         raise InputError("encrypted", f"{source}: encrypted PDF") from error
     except DependencyError as error:
         # AES needs the optional 'cryptography' package even for an empty password.
         raise InputError("encrypted", f"{source}: encrypted PDF ({error})") from error
     except Exception as error:  # pypdf raises many kinds of errors on damaged files
-        message = f"{source}: corrupt PDF ({where}{_describe(error)})"
-        raise InputError("corrupt", message) from error
+        raise InputError("corrupt", f"{source}: corrupt PDF ({_describe(error)})") from error
     if not pages:
         raise InputError("corrupt", f"{source}: corrupt PDF (no pages)")
     return Extraction(dataclasses.replace(document, pages=len(pages)), tuple(pages), tuple(links))
+
+
+def _open(data: bytes, source: str) -> Any:
+    import pypdf
+
+    reader = pypdf.PdfReader(BytesIO(data))
+    if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
+        raise InputError("encrypted", f"{source}: encrypted PDF")
+    return reader
+
+
+def _declared_pages(reader: Any) -> int:
+    """The page count the document declares, read without loading every page (which each
+    worker process does anyway); 0 when it cannot be read."""
+    try:
+        return int(reader.trailer["/Root"]["/Pages"]["/Count"])
+    except Exception:
+        return 0
+
+
+def _read_pages(
+    reader: Any, source: str, run: int, runs: int
+) -> tuple[list[PageText], list[RawLink]]:
+    """Run `run` of `runs` equal runs of consecutive pages (0 of 1: every page)."""
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    count = len(reader.pages)
+    size = -(-count // runs)
+    numbers = range(run * size + 1, min((run + 1) * size, count) + 1)
+
+    pages: list[PageText] = []
+    links: list[RawLink] = []
+    widths: dict[Hashable, Callable[[str], float]] = {}  # per font, read once
+    for number in numbers:
+        try:
+            page_text, page_links = _read_page(reader.pages[number - 1], number, source, widths)
+        except (InputError, FileNotDecryptedError, DependencyError):
+            raise
+        except Exception as error:  # pypdf raises many kinds of errors on damaged pages
+            raise _DamagedPage(number, _describe(error)) from error
+        pages.append(page_text)
+        links.extend(page_links)
+    return pages, links
+
+
+def _read_page_run(
+    data: bytes, source: str, run: int, runs: int
+) -> tuple[list[PageText], list[RawLink]]:
+    """In a worker process: one run of pages (see `_read_pages`)."""
+    return _read_pages(_open(data, source), source, run, runs)
+
+
+def _processes(asked: int | None, pages: int) -> int:
+    if pages < PARALLEL_MIN_PAGES:
+        return 1
+    if asked is None:
+        asked = min(
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else (os.cpu_count() or 1),
+            MAX_PROCESSES,
+        )
+    return max(1, min(asked, pages // (PARALLEL_MIN_PAGES // 2)))
+
+
+def _read_in_processes(
+    data: bytes, source: str, workers: int
+) -> tuple[list[PageText], list[RawLink]] | None:
+    """The pages read by `workers` processes, in order; None when processes cannot be started
+    here (a sandbox without them, say): the caller then reads the pages itself."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pages: list[PageText] = []
+    links: list[RawLink] = []
+    try:
+        # "spawn": a fresh interpreter, safe whatever threads this process runs (a fork of a
+        # process with threads can deadlock on a lock another thread held).
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [
+                pool.submit(_read_page_run, data, source, i, workers) for i in range(workers)
+            ]
+            for future in futures:
+                run_pages, run_links = future.result()
+                pages.extend(run_pages)
+                links.extend(run_links)
+    except (OSError, BrokenProcessPool, NotImplementedError):
+        return None
+    return pages, links
 
 
 def _describe(error: Exception) -> str:
