@@ -7,7 +7,6 @@ The tool version is replaced by "<version>" so that a release does not touch the
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from linkcheck.models import Report
 from linkcheck.report.csv import render_csv
 from linkcheck.report.github import render_github
 from linkcheck.report.html import render_html
-from linkcheck.report.json import report_to_dict
+from linkcheck.report.json import render_json
 from linkcheck.report.junit import render_junit
 from linkcheck.report.markdown import render_markdown
 from linkcheck.report.sarif import render_sarif
@@ -29,12 +28,8 @@ from linkcheck.report.sarif import render_sarif
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def _json(report: Report) -> str:
-    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
-
-
 RENDERERS: dict[str, Callable[[Report], str]] = {
-    "sample.json": _json,
+    "sample.json": render_json,
     "sample.sarif": render_sarif,
     "sample.junit.xml": render_junit,
     "sample.github.txt": render_github,

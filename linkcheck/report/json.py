@@ -195,4 +195,22 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    """The report with one document, link or claim per line: readable, diffable, and written
+    by json's C encoder (with `indent`, json falls back to its pure-Python encoder, which took
+    a second or more on a report of 10,000 links)."""
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    lines = ["{"]
+    fields = list(report_to_dict(report).items())
+    for index, (key, value) in enumerate(fields):
+        comma = "," if index < len(fields) - 1 else ""
+        if isinstance(value, list) and value:
+            lines.append(f"  {encode(key)}: [")
+            last = len(value) - 1
+            lines.extend(
+                f"    {encode(item)}{',' if i < last else ''}" for i, item in enumerate(value)
+            )
+            lines.append(f"  ]{comma}")
+        else:
+            lines.append(f"  {encode(key)}: {encode(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
