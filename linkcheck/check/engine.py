@@ -149,8 +149,10 @@ class Engine:
             return lambda task: done.put_nowait((host, task))
 
         def start_more(running: int) -> int:
-            for host in list(waiting):
-                queue = waiting[host]
+            # Hosts at their limit are passed over; there are at most `window` of them, so a
+            # run over thousands of hosts does not rescan them all for every result.
+            emptied = []
+            for host, queue in waiting.items():
                 while queue and live.get(host, 0) < host_window and running < window:
                     task = loop.create_task(self.check(queue.popleft()))
                     self._track(task)
@@ -158,9 +160,11 @@ class Engine:
                     live[host] = live.get(host, 0) + 1
                     running += 1
                 if not queue:
-                    del waiting[host]
+                    emptied.append(host)
                 if running >= window:
                     break
+            for host in emptied:
+                del waiting[host]
             return running
 
         try:
