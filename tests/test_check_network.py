@@ -4,14 +4,17 @@ pooled connections that the server closed (or spoke on) while idle are never reu
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 
 import httpcore
 import pytest
+from servers.scenario import FAST, Scenario
 
-from linkcheck.check import CheckConfig, make_client
+from linkcheck.check import CheckConfig, check_urls, make_client
 from linkcheck.check.failures import classify_exception
 from linkcheck.check.network import AsyncioBackend, Streams, first_to_connect
+from linkcheck.models import Status, Verdict
 
 
 def _closed_port() -> int:
@@ -122,3 +125,64 @@ def test_a_connection_the_server_ended_while_idle_is_not_reused(unasked_408: boo
     statuses, closing = asyncio.run(main())
     assert statuses == [200, 200, 200]
     assert (closing.connections, closing.requests) == (3, 3)
+
+
+class _TunnelProxy:
+    """An HTTP proxy that only speaks CONNECT, as corporate proxies do for https: it opens the
+    tunnel and copies bytes both ways, so TLS runs end to end over the proxy's connection."""
+
+    def __init__(self) -> None:
+        self.tunnels: list[str] = []
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        method, target, _ = head.split(" ", 2)
+        if method != "CONNECT":
+            writer.write(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+            writer.close()
+            return
+        self.tunnels.append(target)
+        host, port = target.rsplit(":", 1)
+        upstream_reader, upstream_writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except ConnectionError:
+                pass
+            finally:
+                sink.close()
+
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+
+def test_https_through_a_connect_proxy_verifies_the_server_end_to_end(
+    servers: Scenario, ca_bundle: str
+) -> None:
+    url = servers.url("tls", "/ok")
+    config = dataclasses.replace(FAST, ca_bundle=ca_bundle, soft404_probe=False)
+
+    async def main() -> tuple[list[Verdict], list[str]]:
+        tunnel = _TunnelProxy()
+        proxy = await asyncio.start_server(tunnel.handle, "127.0.0.1", 0)
+        proxy_url = f"http://127.0.0.1:{proxy.sockets[0].getsockname()[1]}"
+        verdicts = []
+        async with proxy:
+            for trusted in (config, FAST):  # with the test CA, then without it
+                async with make_client(trusted, proxies={"https": proxy_url}) as client:
+                    async for result in check_urls([url], client, trusted):
+                        verdicts.append(result.verdict)
+        return verdicts, tunnel.tunnels
+
+    verdicts, tunnels = asyncio.run(main())
+    assert [(v.status, v.http_status) for v in verdicts] == [
+        (Status.OK, 200),
+        (Status.UNREACHABLE, None),
+    ]
+    assert verdicts[1].reason == "tls"  # the certificate is checked through the tunnel too
+    host_port = url.split("/")[2]
+    assert tunnels == [host_port, host_port]
+    assert servers.count("tls", "/ok") == 1
