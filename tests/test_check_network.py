@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
+import ssl
 
 import httpcore
 import pytest
 from servers.scenario import FAST, Scenario
 
-from linkcheck.check import CheckConfig, check_urls, make_client
+from linkcheck.check import CheckConfig, CheckResult, check_urls, make_client
 from linkcheck.check.failures import classify_exception
 from linkcheck.check.network import AsyncioBackend, Streams, first_to_connect
 from linkcheck.models import Status, Verdict
@@ -186,3 +187,82 @@ def test_https_through_a_connect_proxy_verifies_the_server_end_to_end(
     host_port = url.split("/")[2]
     assert tunnels == [host_port, host_port]
     assert servers.count("tls", "/ok") == 1
+
+
+class _Http2Server:
+    """HTTPS that speaks only HTTP/2 (chosen by ALPN): a client that fell back to HTTP/1.1, or
+    mishandled the upgraded stream, gets nothing from it."""
+
+    BODY = b"<html><head><title>Annual report</title></head><body>" + b"x" * 100_000
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        import h2.config
+        import h2.connection
+        import h2.events
+        import h2.exceptions
+
+        connection = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        connection.initiate_connection()
+        writer.write(connection.data_to_send())
+        pending: dict[int, bytes] = {}  # stream → body not sent yet (flow control)
+
+        def flush() -> None:
+            for stream_id, rest in list(pending.items()):
+                try:
+                    window = connection.local_flow_control_window(stream_id)
+                    size = min(len(rest), window, connection.max_outbound_frame_size)
+                    while size > 0:
+                        connection.send_data(stream_id, rest[:size])
+                        rest = rest[size:]
+                        window -= size
+                        size = min(len(rest), window, connection.max_outbound_frame_size)
+                    if rest:
+                        pending[stream_id] = rest
+                    else:
+                        del pending[stream_id]
+                        connection.end_stream(stream_id)
+                except h2.exceptions.StreamClosedError:  # the client stopped reading
+                    del pending[stream_id]
+
+        try:
+            while data := await reader.read(65536):
+                for event in connection.receive_data(data):
+                    if isinstance(event, h2.events.RequestReceived):
+                        self.paths.append(dict(event.headers)[b":path"].decode())
+                        headers = [(":status", "200"), ("content-type", "text/html")]
+                        connection.send_headers(event.stream_id, headers)
+                        pending[event.stream_id] = self.BODY
+                    elif isinstance(event, h2.events.StreamReset):
+                        pending.pop(event.stream_id, None)
+                flush()
+                writer.write(connection.data_to_send())
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+
+def test_http2_over_tls_is_negotiated_and_read(servers: Scenario, ca_bundle: str) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    servers.ca.issue_cert("127.0.0.1").configure_cert(context)
+    context.set_alpn_protocols(["h2"])
+    config = dataclasses.replace(FAST, ca_bundle=ca_bundle, soft404_probe=False)
+
+    async def main() -> tuple[list[CheckResult], list[str]]:
+        h2_server = _Http2Server()
+        server = await asyncio.start_server(h2_server.handle, "127.0.0.1", 0, ssl=context)
+        port = server.sockets[0].getsockname()[1]
+        urls = [f"https://127.0.0.1:{port}/report/{n}" for n in range(3)]
+        async with server, make_client(config, proxies={}) as client:
+            results = [result async for result in check_urls(urls, client, config)]
+        return results, h2_server.paths
+
+    results, paths = asyncio.run(main())
+    assert sorted(paths) == ["/report/0", "/report/1", "/report/2"]
+    assert {(r.verdict.status, r.verdict.http_status) for r in results} == {(Status.OK, 200)}
+    assert all(r.body is not None and len(r.body) > 100_000 for r in results)
+    assert {r.verdict.title for r in results} == {"Annual report"}
