@@ -1,3 +1,6 @@
-from linkcheck.cli import run
+"""`python -m linkcheck`: the same command as the `linkcheck` script."""
 
-run()
+from linkcheck.entry import run
+
+if __name__ == "__main__":
+    run()
