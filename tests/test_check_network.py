@@ -7,6 +7,8 @@ import asyncio
 import dataclasses
 import socket
 import ssl
+import time
+from typing import Any
 
 import httpcore
 import pytest
@@ -14,7 +16,8 @@ from servers.scenario import FAST, Scenario
 
 from linkcheck.check import CheckConfig, CheckResult, check_urls, make_client
 from linkcheck.check.failures import classify_exception
-from linkcheck.check.network import AsyncioBackend, Streams, first_to_connect
+from linkcheck.check.network import AsyncioBackend, RefusedAddress, Streams, first_to_connect
+from linkcheck.check.safety import connect_rule
 from linkcheck.models import Status, Verdict
 
 
@@ -266,3 +269,54 @@ def test_http2_over_tls_is_negotiated_and_read(servers: Scenario, ca_bundle: str
     assert {(r.verdict.status, r.verdict.http_status) for r in results} == {(Status.OK, 200)}
     assert all(r.body is not None and len(r.body) > 100_000 for r in results)
     assert {r.verdict.title for r in results} == {"Annual report"}
+
+
+def test_a_metadata_address_is_refused_at_connection_time_without_connecting() -> None:
+    async def main() -> BaseException:
+        backend = AsyncioBackend(connect_rule(CheckConfig()))
+        with pytest.raises(httpcore.ConnectError) as raised:
+            # Nothing answers on 169.254.169.254 here: trying would take the whole timeout.
+            await backend.connect_tcp("169.254.169.254", 80, timeout=30)
+        return raised.value
+
+    started = time.monotonic()
+    error = asyncio.run(main())
+    assert time.monotonic() - started < 1.0
+    assert isinstance(error.__cause__, RefusedAddress)
+    assert connect_rule(CheckConfig(allow_link_local=True))("169.254.169.254") is None
+    assert connect_rule(CheckConfig(exclude_private=True))("10.1.2.3") is None  # engine's call
+
+
+def test_a_name_rebound_to_a_metadata_address_after_the_check_is_not_connected_to(
+    servers: Scenario,
+) -> None:
+    # The engine's lookup sees loopback; the connection's own lookup a moment later sees the
+    # metadata service (DNS rebinding). The machine has no DNS to play this, so the loop's
+    # resolver answers for the one made-up name and passes every other name through.
+    port = int(servers.url("a", "/ok").split(":")[2].split("/")[0])
+    url = f"http://rebind.test:{port}/ok"
+    answers = iter(["127.0.0.1", "169.254.169.254"])
+
+    async def main() -> Verdict:
+        loop = asyncio.get_running_loop()
+        real = loop.getaddrinfo
+
+        async def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+            if host != "rebind.test":
+                return await real(host, port, *args, **kwargs)
+            address = next(answers)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+        loop.getaddrinfo = getaddrinfo  # type: ignore[method-assign]
+        config = dataclasses.replace(FAST, soft404_probe=False)
+        async with make_client(config, proxies={}) as client:
+            (result,) = [result async for result in check_urls([url], client, config)]
+        return result.verdict
+
+    started = time.monotonic()
+    verdict = asyncio.run(main())
+    assert (verdict.status, verdict.reason) == (Status.SKIPPED, "forbidden-address")
+    assert verdict.detail is not None and "169.254.169.254" in verdict.detail
+    assert time.monotonic() - started < 2.0  # refused, not a connection left to time out
+    assert next(answers, None) is None  # both lookups happened
+    assert servers.total() == 0

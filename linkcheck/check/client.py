@@ -10,6 +10,7 @@ import httpx
 
 from linkcheck.check.config import CheckConfig
 from linkcheck.check.pools import OriginPools, ProxyTable, environment_proxies
+from linkcheck.check.safety import connect_rule
 
 ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"
 
@@ -41,6 +42,9 @@ def make_client(config: CheckConfig, proxies: ProxyTable | None = None) -> httpx
         per_origin=config.host_concurrency + 2,
         max_pools=max(config.concurrency, 8),
         proxies=environment_proxies() if proxies is None else proxies,
+        # Checked again at connection time, so a name cannot resolve to a refused address
+        # between the engine's lookup and the connection (DNS rebinding).
+        address_rule=connect_rule(config),
     )
     return httpx.AsyncClient(
         transport=transport,

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from linkcheck.check.network import RefusedAddress
 from linkcheck.models import Status
 
 _NO_ROUTE = frozenset(
@@ -77,6 +78,8 @@ def _text(exc: BaseException) -> str:
 def _from_os_error(exc: BaseException, url: str | None, timeout: float) -> Failure | None:
     where = _where(url)
     host = where.rsplit(":", 1)[0]
+    if isinstance(exc, RefusedAddress):
+        return Failure(Status.SKIPPED, exc.reason, f"{exc} at connection time", False)
     if isinstance(exc, ssl.SSLCertVerificationError):
         message = exc.verify_message or exc.reason or _text(exc)
         return Failure(Status.UNREACHABLE, "tls", f"certificate verify failed: {message}", False)

@@ -6,6 +6,11 @@ table with `getpeername()` and `getsockname()` calls. On a 10,000-link run that 
 the CPU of bare httpx. This backend implements httpcore's public `AsyncNetworkBackend`
 interface with asyncio's own streams. Errors keep the operating system's exception as their
 cause, which `failures.classify_exception` reads (refused, reset, DNS, TLS).
+
+With an `address_rule`, every address a name resolves to is judged when the connection is
+made, and only allowed ones are connected to: the engine's earlier lookup (`safety.py`) gives
+the clear verdict, and this closes the window in which a name could resolve to something else
+for the connection itself (DNS rebinding to a cloud metadata service).
 """
 
 from __future__ import annotations
@@ -23,6 +28,19 @@ READ_BUFFER = 256 * 1024  # asyncio pauses the socket beyond twice this much unr
 HAPPY_EYEBALLS_DELAY = 0.25  # RFC 8305: start the next address if the first is this slow
 
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+AddressRule = Callable[[str], str | None]  # an IP address → a refusal reason, or None
+
+
+class RefusedAddress(OSError):
+    """Every address of a host is one the checker must not connect to."""
+
+    def __init__(self, host: str, address: str, reason: str) -> None:
+        super().__init__(f"{host} resolves to {address}, which is refused ({reason})")
+        self.host = host
+        self.address = address
+        self.reason = reason
+
+
 Attempt = Callable[[], Coroutine[Any, Any, Streams]]
 
 
@@ -163,6 +181,19 @@ def _addresses(infos: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, address_rule: AddressRule | None = None) -> None:
+        self._address_rule = address_rule
+
+    def _allowed(self, host: str, addresses: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        rule = self._address_rule
+        if rule is None or not addresses:
+            return addresses
+        allowed = [address for address in addresses if rule(str(address[0])) is None]
+        if not allowed:
+            first = str(addresses[0][0])
+            raise RefusedAddress(host, first, rule(first) or "refused")
+        return allowed
+
     async def connect_tcp(
         self,
         host: str,
@@ -182,7 +213,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         with _mapped(httpcore.ConnectTimeout, httpcore.ConnectError):
             async with asyncio.timeout(timeout):
                 infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-                addresses = _addresses(infos)
+                addresses = self._allowed(host, _addresses(infos))
                 reader, writer = await first_to_connect([attempt(a) for a in addresses])
             for option in socket_options or ():
                 writer.get_extra_info("socket").setsockopt(*option)

@@ -25,7 +25,7 @@ from typing import TypedDict
 import httpcore
 import httpx
 
-from linkcheck.check.network import AsyncioBackend
+from linkcheck.check.network import AddressRule, AsyncioBackend
 
 ProxyTable = Mapping[str, str]  # "http" / "https" / "all" / "no" → value, as in the environment
 
@@ -153,6 +153,9 @@ class OriginPools(httpx.AsyncBaseTransport):
     At most `max_pools` pools stay open: when a new origin needs one, the least recently used
     pools with nothing in flight are closed first, so a run over thousands of hosts does not
     keep thousands of idle sockets.
+
+    `address_rule` is applied to every address connected to directly; a proxy, being the
+    user's own setting, is exempt (it resolves the origin itself).
     """
 
     def __init__(
@@ -163,13 +166,15 @@ class OriginPools(httpx.AsyncBaseTransport):
         per_origin: int,
         max_pools: int,
         proxies: ProxyTable,
+        address_rule: AddressRule | None = None,
     ) -> None:
         self._ssl_context = ssl_context
         self._http2 = http2
         self._per_origin = per_origin
         self._max_pools = max(1, max_pools)
         self._proxies = dict(proxies)
-        self._network = AsyncioBackend()
+        self._direct = AsyncioBackend(address_rule)
+        self._to_proxy = AsyncioBackend()
         self._pools: OrderedDict[tuple[str, str, int | None], _Pool] = OrderedDict()
 
     @property
@@ -183,7 +188,7 @@ class OriginPools(httpx.AsyncBaseTransport):
             max_connections=self._per_origin,
             max_keepalive_connections=self._per_origin,
             http2=self._http2,
-            network_backend=self._network,
+            network_backend=self._direct if proxy is None else self._to_proxy,
         )
         if proxy is None:
             return _Pool(httpcore.AsyncConnectionPool(**options))

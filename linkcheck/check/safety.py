@@ -5,9 +5,10 @@ redirect to it) must not make the checker read a cloud metadata service. Link-lo
 metadata addresses are refused unless `allow_link_local`; private ranges are skipped only with
 `exclude_private`. Loopback stays allowed (local previews, and the test servers).
 
-Host names are resolved once per host (loop.getaddrinfo) and every address is checked; this
-does not stop DNS rebinding between our lookup and the client's, which would need pinning the
-address into the connection (see docs/CHECKER.md).
+Host names are resolved once per host (loop.getaddrinfo) and every address is checked, for a
+clear verdict before any request. Against DNS rebinding between that lookup and the
+connection's own, `connect_rule` is applied again by the network layer to every address it
+connects to (see docs/CHECKER.md).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 import functools
 import ipaddress
 import socket
+from collections.abc import Callable
 
 from linkcheck.check.config import CheckConfig
 
@@ -79,6 +81,21 @@ def host_rule(host: str, config: CheckConfig) -> tuple[str, str] | None:
     if reason == "excluded":
         return reason, f"{address} is a private address (exclude_private)"
     return None
+
+
+def connect_rule(config: CheckConfig) -> Callable[[str], str | None]:
+    """The rule the network layer applies to each address it is about to connect to: link-local
+    and metadata addresses are refused (unless `allow_link_local`). `exclude_private` stays a
+    choice about cited URLs, made by the engine: the same client may reach an archive or a
+    proxy on a private network."""
+
+    def rule(text: str) -> str | None:
+        address = literal_address(text)
+        if address is None or address_rule(address, config) != "forbidden-address":
+            return None
+        return "forbidden-address"
+
+    return rule
 
 
 async def resolved_rule(
