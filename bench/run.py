@@ -948,9 +948,20 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def compile_linkcheck() -> None:
+    """Write linkcheck's bytecode, as installing a wheel does. The checkout is installed in
+    editable mode, and where PYTHONDONTWRITEBYTECODE is set (as on the machine these figures
+    come from) every run would otherwise compile every module from source again: 0.45 s of a
+    small `linkcheck audit`, 0.03 s of `linkcheck --help`."""
+    import compileall
+
+    compileall.compile_dir(str(HERE.parent / "linkcheck"), quiet=1)
+
+
 def main() -> int:
     args = parse_args()
     began = time.perf_counter()
+    compile_linkcheck()
     tools = tool_versions()
     for name, tool in tools.items():
         print(f"{name:<12} {tool.version if tool.available else 'NOT AVAILABLE ' + tool.note}")

@@ -18,17 +18,18 @@ import html as htmllib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
-
-from bs4 import BeautifulSoup
-from bs4.element import Tag
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import normalizeReference
 
 from linkcheck.archive.services import strip_fragment
 from linkcheck.archive.values import LookupResult, iso_of
 from linkcheck.models import Link, Snapshot
 from linkcheck.urls import find_urls, is_checkable, normalize_url, resolve_url
+
+# bs4 and markdown-it are imported by the functions that write a robust copy: an audit that
+# writes none (most of them) does not pay for them at start-up.
+if TYPE_CHECKING:
+    from bs4.element import Tag
 
 Snapshots = Mapping[str, LookupResult]
 
@@ -82,6 +83,9 @@ def robustify_html(
     """`html` with Robust Links attributes on every `<a href>` that has a snapshot. Anchors that
     already carry `data-versionurl` are left alone; relative hrefs are resolved against
     `base_url` when given."""
+    from bs4 import BeautifulSoup
+    from bs4.element import Tag
+
     finder = _Finder(snapshots)
     soup = BeautifulSoup(html, "html.parser")
     line_starts = [0] + [index + 1 for index, char in enumerate(html) if char == "\n"]
@@ -207,6 +211,8 @@ def _markdown_destination(url: str) -> str:
 
 
 def _markdown_spans(text: str) -> list[_Span]:
+    from markdown_it import MarkdownIt
+
     env: dict[str, object] = {}
     tokens = MarkdownIt("commonmark").parse(text, env)
     line_starts = [0] + [index + 1 for index, char in enumerate(text) if char == "\n"]
@@ -261,6 +267,8 @@ def _markdown_spans(text: str) -> list[_Span]:
 def _bracket_links(text: str, ref_hrefs: Mapping[str, str]) -> Iterable[_Span]:
     """Inline links `[text](dest "title")`, full `[text][ref]` and collapsed `[ref][]`
     reference links; images come back as regions to leave alone."""
+    from markdown_it.common.utils import normalizeReference
+
     index = 0
     while True:
         start = text.find("[", index)
