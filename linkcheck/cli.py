@@ -157,7 +157,7 @@ def _write_outputs(
 
             from linkcheck.report.table import render_table
 
-            Console(highlight=False).print(render_table(report))
+            Console(highlight=False, soft_wrap=True).print(render_table(report))
             continue
         text = render(report, output_format, fail_on=fail_on or DEFAULT_FAIL_ON)
         if path is None:

@@ -192,3 +192,17 @@ def test_the_command_hands_everything_else_to_the_cli(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["links"][0]["url"] == "https://example.org/data"
+
+
+def test_the_listing_keeps_long_urls_and_claims_on_one_line_in_a_ci_log(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # stdout is not a terminal here, as in CI: rich would otherwise cut lines at 80 columns,
+    # splitting URLs (unclickable, ungreppable) and claims.
+    code, out, _ = run(["extract", str(SEED), "--format", "table"], capsys)
+    assert code == 0
+    long_url = (
+        "https://www.cnn.com/2022/03/16/health/overdose-deaths-record-high-fentanyl/index.html"
+    )
+    assert any(line.rstrip().endswith(long_url) for line in out.splitlines())
+    assert any(len(line) > 120 for line in out.splitlines())

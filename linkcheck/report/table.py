@@ -76,8 +76,10 @@ def render_table(report: Report) -> Group:
     return Group(*parts)
 
 
-def table_text(report: Report, width: int = 120) -> str:
-    """The listing as plain text, for a file."""
+def table_text(report: Report) -> str:
+    """The listing as plain text, for a file. Lines are never cut (soft wrap): a URL split
+    over two lines can be neither clicked nor searched for."""
     buffer = io.StringIO()
-    Console(file=buffer, width=width, no_color=True, highlight=False).print(render_table(report))
+    console = Console(file=buffer, no_color=True, highlight=False, soft_wrap=True)
+    console.print(render_table(report))
     return buffer.getvalue()
