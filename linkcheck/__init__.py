@@ -20,11 +20,12 @@ __version__ = "0.1.0"
 # bound next, is what `linkcheck.extract` means (importing a subpackage later would rebind it).
 # Both are cheap: the stage package loads its modules on first use, and the API functions
 # import the pipeline when they run.
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import linkcheck.extract as _extract_stage  # noqa: F401
 from linkcheck.api import audit, extract
 from linkcheck.errors import ExitCode, InputError
+from linkcheck.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from linkcheck.models import (
@@ -42,15 +43,6 @@ if TYPE_CHECKING:
         Status,
         Verdict,
     )
-
-
-def __getattr__(name: str) -> Any:
-    # The data model is loaded on first use, so `linkcheck --version` does not build it.
-    if name in __all__ and name not in _NOT_MODELS:
-        from linkcheck import models
-
-        return getattr(models, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
@@ -73,5 +65,6 @@ __all__ = [
     "audit",
     "extract",
 ]
-# Everything public that `linkcheck.models` provides on first use (see `__getattr__`).
-_NOT_MODELS = frozenset({"ExitCode", "InputError", "__version__", "audit", "extract"})
+_EAGER = {"ExitCode", "InputError", "__version__", "audit", "extract"}
+# The data model is loaded on first use, so `linkcheck --version` does not build it.
+__getattr__ = lazy_exports(__name__, {"linkcheck.models": set(__all__) - _EAGER})

@@ -20,3 +20,7 @@ class InputError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
+        # Both arguments, so it survives the trip back from a worker process (long PDFs).
+        return (InputError, (self.code, self.message))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import sys
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkcheck.errors import InputError
-from linkcheck.extract.pdf import PARALLEL_MIN_PAGES, extract_pdf
+from linkcheck.extract.pdf import PARALLEL_MIN_PAGES, _read_in_processes, extract_pdf
 from linkcheck.models import Extraction, FootnoteRef, Format, OccurrenceKind, RawLink
 
 WHO = "https://www.who.int/news-room/fact-sheets/detail/opioid-overdose"
@@ -314,6 +315,8 @@ def test_a_long_pdf_read_by_several_processes_gives_what_one_process_gives() -> 
     alone = extract_pdf(data, "long.pdf", processes=1)
     shared = extract_pdf(data, "long.pdf", processes=3)
     assert shared == alone
+    # The worker processes really ran (extract_pdf would quietly read alone if they could not).
+    assert _read_in_processes(data, "long.pdf", 2) == (list(alone.pages), list(alone.links))
     assert len(shared.pages) == shared.document.pages == len(pages)
     # In page order, each page's annotation and its written URL, tied to that page.
     assert [(link.url, link.location.page) for link in shared.links][-2:] == [
@@ -321,3 +324,12 @@ def test_a_long_pdf_read_by_several_processes_gives_what_one_process_gives() -> 
         (f"https://data.example.org/table-{len(pages)}.csv", len(pages)),
     ]
     assert len(shared.links) == 2 * len(pages)
+
+
+def test_an_input_error_survives_the_trip_back_from_a_worker_process() -> None:
+    error = pickle.loads(pickle.dumps(InputError("encrypted", "x.pdf: encrypted PDF")))
+    assert (type(error), error.code, error.message) == (
+        InputError,
+        "encrypted",
+        "x.pdf: encrypted PDF",
+    )

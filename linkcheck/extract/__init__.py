@@ -6,19 +6,15 @@ dispatches. A document that cannot be read becomes an InputProblem, and the run 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from linkcheck.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from linkcheck.extract.sources import Source, detect_format, extract_source, gather_sources
 
 __all__ = ["Source", "detect_format", "extract_source", "gather_sources"]
 
-
-def __getattr__(name: str) -> Any:
-    # Loaded on first use: `import linkcheck` (and so `linkcheck --version`) imports this
-    # package, and must not pay for the extractors.
-    if name in __all__:
-        from linkcheck.extract import sources
-
-        return getattr(sources, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# `import linkcheck` (and so `linkcheck --version`) imports this package, and must not pay for
+# the extractors.
+__getattr__ = lazy_exports(__name__, {"linkcheck.extract.sources": __all__})

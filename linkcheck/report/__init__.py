@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from linkcheck.lazy import lazy_exports
 from linkcheck.report.outcome import DEFAULT_FAIL_ON, exit_code, failing, parse_fail_on
 
 if TYPE_CHECKING:
@@ -72,11 +73,7 @@ __all__ = [
     "report_to_dict",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    # The JSON renderer is loaded when asked for, like the others (start-up time).
-    if name in ("SCHEMA_VERSION", "render_json", "report_to_dict"):
-        from linkcheck.report import json
-
-        return getattr(json, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The JSON renderer is loaded when asked for, like the others (start-up time).
+__getattr__ = lazy_exports(
+    __name__, {"linkcheck.report.json": ("SCHEMA_VERSION", "render_json", "report_to_dict")}
+)
