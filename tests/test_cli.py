@@ -206,3 +206,19 @@ def test_the_listing_keeps_long_urls_and_claims_on_one_line_in_a_ci_log(
     )
     assert any(line.rstrip().endswith(long_url) for line in out.splitlines())
     assert any(len(line) > 120 for line in out.splitlines())
+
+
+def test_help_loads_no_stage_of_the_pipeline() -> None:
+    # `linkcheck --help` must stay quick: the HTTP client, the extractors, the data model, the
+    # pipeline and the report renderers are imported by the commands that use them.
+    code = (
+        "import sys; sys.argv = ['linkcheck', '--help']\n"
+        "from linkcheck.entry import run\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('httpx', 'bs4', 'pypdf', 'rich', 'logging', 'linkcheck.models',\n"
+        "         'linkcheck.pipeline', 'linkcheck.extract.sources', 'linkcheck.report.json')\n"
+        "print('LOADED', sorted(m for m in heavy if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "Usage: linkcheck" in done.stdout, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "LOADED []"
