@@ -62,6 +62,7 @@ class Measured:
     user: float
     system: float
     max_rss_mb: float
+    processes: int = 1  # the tool's own and every descendant seen while it ran
     timed_out: bool = False
 
 
@@ -78,9 +79,11 @@ def measure(
     """Run `argv`; wall time from spawn to reaping, CPU from wait4(), and peak RSS.
 
     Peak RSS is the largest VmHWM read from /proc/PID/status, polled every 2 ms until the
-    process exits: the kernel's high-water mark of the process image after exec. wait4()'s
-    ru_maxrss is only the fallback (processes that end before the first poll): on Linux it
-    also counts the parent's resident set at fork/exec, i.e. this script's, not the tool's."""
+    process exits: the kernel's high-water mark of the process image after exec. A tool that
+    starts processes of its own (linkcheck checks a large run in several) is charged the sum
+    of every process's own high-water mark: an upper bound, as their peaks need not coincide.
+    wait4()'s ru_maxrss is only the fallback (processes that end before the first poll): on
+    Linux it also counts the parent's resident set at fork/exec, i.e. this script's."""
     started = time.perf_counter()
     process = subprocess.Popen(
         argv, stdout=stdout, stderr=stderr, stdin=stdin, env=env, cwd=cwd or WORKDIR
@@ -89,12 +92,22 @@ def measure(
     timed_out = False
     status_file = f"/proc/{process.pid}/status"
     peak_kb = 0
+    descendants: dict[int, int] = {}  # pid → its VmHWM as last read
+    polls = 0
     try:
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             peak_kb = max(peak_kb, read_hwm(status_file))
+            polls += 1
+            if polls % 10 == 0:  # processes live long: every 20 ms finds them
+                # The last reading, not the largest: VmHWM only grows within one image, and a
+                # child read between fork and exec shows the parent's pages, which it shares.
+                for child in descendants_of(process.pid):
+                    descendants[child] = read_hwm(f"/proc/{child}/status") or descendants.get(
+                        child, 0
+                    )
             if time.perf_counter() > deadline:
                 timed_out = True
                 process.kill()
@@ -112,9 +125,31 @@ def measure(
         wall=wall,
         user=usage.ru_utime,
         system=usage.ru_stime,
-        max_rss_mb=(peak_kb or usage.ru_maxrss) / 1024,
+        max_rss_mb=((peak_kb or usage.ru_maxrss) + sum(descendants.values())) / 1024,
+        processes=1 + len(descendants),
         timed_out=timed_out,
     )
+
+
+def descendants_of(pid: int) -> list[int]:
+    """Every live descendant of `pid`, from /proc/PID/task/TID/children."""
+    found: list[int] = []
+    stack = [pid]
+    while stack:
+        parent = stack.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children", "rb") as handle:
+                    children = [int(word) for word in handle.read().split()]
+            except (OSError, ValueError):
+                continue
+            found.extend(children)
+            stack.extend(children)
+    return found
 
 
 def read_hwm(status_file: str) -> int:
@@ -368,6 +403,7 @@ class CheckRun:
     expected: dict[str, int]
     correct: bool
     returncode: int
+    processes: int = 1  # the tool's process and those it started (RSS is summed over them)
     server: dict[str, Any] = field(default_factory=dict)
     note: str = ""
 
@@ -418,6 +454,7 @@ def run_check(
         requests_per_url=round(stats["requests"] / links, 3),
         extra_requests=stats["requests"] - minimum,
         peak_rss_mb=round(measured.max_rss_mb, 1),
+        processes=measured.processes,
         cpu_seconds=round(measured.user + measured.system, 2),
         server_cpu_percent=round(100 * stats["server_cpu_seconds"] / max(measured.wall, 1e-9), 1),
         connections=stats["connections"],
@@ -753,8 +790,8 @@ def print_table(results: dict[str, Any]) -> None:
         )
         header = (
             f"{'tool':<18} {'links':>6} {'wall s':>8} {'links/s':>8} {'x ideal':>8} "
-            f"{'requests':>9} {'req/URL':>8} {'extra':>6} {'peak RSS':>9} {'CPU s':>7} "
-            f"{'srv CPU':>8} {'results':>8}"
+            f"{'requests':>9} {'req/URL':>8} {'extra':>6} {'peak RSS':>9} {'procs':>5} "
+            f"{'CPU s':>7} {'srv CPU':>8} {'results':>8}"
         )
         print(header)
         print("-" * len(header))
@@ -763,7 +800,7 @@ def print_table(results: dict[str, Any]) -> None:
                 f"{r['tool']:<18} {r['links']:>6} {r['wall_seconds']:>8.2f} "
                 f"{r['links_per_second']:>8.1f} {r['ratio_to_ideal']:>8.2f} {r['requests']:>9} "
                 f"{r['requests_per_url']:>8.3f} {r['extra_requests']:>6} "
-                f"{r['peak_rss_mb']:>7.1f}MB {r['cpu_seconds']:>7.2f} "
+                f"{r['peak_rss_mb']:>7.1f}MB {r.get('processes', 1):>5} {r['cpu_seconds']:>7.2f} "
                 f"{r['server_cpu_percent']:>7.1f}% {'ok' if r['correct'] else 'DIFFER':>8}"
             )
     capacity = results.get("server_capacity")

@@ -53,14 +53,13 @@ def audit(
     `ArchiveConfig()` with keys from the environment); `offline=True` skips the network.
     Links that could not be checked because the machine is offline come back `unreachable`.
     """
-    import asyncio
     import os
     from pathlib import Path
 
     from linkcheck.archive import ArchiveConfig
     from linkcheck.check import CheckConfig
     from linkcheck.models import ArchiveMode, Format
-    from linkcheck.pipeline import AuditOptions, ExtractOptions, audit_documents
+    from linkcheck.pipeline import AuditOptions, ExtractOptions, audit_documents, run_sync
 
     options = AuditOptions(
         check=None if offline else (check or CheckConfig()),
@@ -72,5 +71,5 @@ def audit(
     extract_options = ExtractOptions(
         input_format=Format(input_format) if input_format else None, base_url=base_url, date=date
     )
-    result = asyncio.run(audit_documents(paths, extract_options, options, stdin=stdin))
+    result = run_sync(audit_documents(paths, extract_options, options, stdin=stdin))
     return result.report

@@ -149,7 +149,7 @@ def _write_outputs(
     targets: list[tuple[OutputFormat, Path | None]],
     fail_on: frozenset[str] | None = None,
 ) -> None:
-    from linkcheck.report import DEFAULT_FAIL_ON, render
+    from linkcheck.report import DEFAULT_FAIL_ON, render_chunks
 
     for output_format, path in targets:
         if path is None and output_format is OutputFormat.TABLE:
@@ -159,12 +159,13 @@ def _write_outputs(
 
             Console(highlight=False, soft_wrap=True).print(render_table(report))
             continue
-        text = render(report, output_format, fail_on=fail_on or DEFAULT_FAIL_ON)
+        chunks = render_chunks(report, output_format, fail_on=fail_on or DEFAULT_FAIL_ON)
         if path is None:
-            sys.stdout.write(text)
+            sys.stdout.writelines(chunks)
             continue
         try:
-            path.write_text(text, encoding="utf-8")
+            with path.open("w", encoding="utf-8") as file:
+                file.writelines(chunks)
         except OSError as error:
             message = f"cannot write {path}: {error.strerror}"
             raise typer.BadParameter(message, param_hint="--output") from None
@@ -301,6 +302,12 @@ def audit(
     exclude_private: Annotated[
         bool | None, typer.Option(help="Skip private addresses (10/8, 172.16/12, 192.168/16).")
     ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Processes that check links, whole hosts each [one per core, 1000+ links]."
+        ),
+    ] = None,
     offline: Annotated[
         bool, typer.Option(help="Do not check links (offline stages only).")
     ] = False,
@@ -343,9 +350,8 @@ def audit(
 ) -> None:
     """Extract links, match claims, check every unique URL, find archive snapshots, judge
     whether pages still support their claims, and report."""
-    import asyncio
 
-    from linkcheck.pipeline import AuditOptions, ExtractOptions, audit_documents
+    from linkcheck.pipeline import AuditOptions, ExtractOptions, audit_documents, run_sync
     from linkcheck.report import exit_code
     from linkcheck.report.terminal import print_summary, progress_bar
 
@@ -367,6 +373,7 @@ def audit(
         "max_body_bytes": max_body,
         "allow_link_local": allow_link_local,
         "exclude_private": exclude_private,
+        "processes": processes,
     }
     check_config = None if offline else _check_config(settings, check_flags)
     failure_set = _parse_fail_on(fail_on) if fail_on is not None else settings.fail_on
@@ -394,7 +401,7 @@ def audit(
     console = _stderr_console(quiet)
     store_path = cache.path if cache.enabled and check_config else None
     with _check_store(store_path) as store, progress_bar(console, enabled=not quiet) as progress:
-        result = asyncio.run(
+        result = run_sync(
             audit_documents(
                 _documents(paths, settings),
                 extract_options,
@@ -442,12 +449,11 @@ def archive_command(
 ) -> None:
     """Snapshot generation: the capture nearest each document's date, new captures for links
     lacking a recent one (resumable), a manifest, and an archived copy of each document."""
-    import asyncio
 
     from linkcheck.api import extract as run_extract
     from linkcheck.archive import Manifest, ManifestError
     from linkcheck.archive.copies import write_archived_copies
-    from linkcheck.pipeline import archive_report
+    from linkcheck.pipeline import archive_report, run_sync
     from linkcheck.report.terminal import print_archive_summary
 
     settings = _settings(config)
@@ -464,7 +470,7 @@ def archive_command(
         stdin=_read_stdin(paths),
     )
     archive_config = _archive_config(settings, wayback_url, timetravel, timetravel_url)
-    run = asyncio.run(
+    run = run_sync(
         archive_report(
             report,
             archive_config,

@@ -105,6 +105,7 @@ class CheckSettings:
     ca_bundle: str | None = None
     check_fragments: bool | None = None
     soft404_probe: bool | None = None
+    processes: int | None = None
     # Header values may hold expanded tokens: keep them out of reprs and logs.
     hosts: tuple[HostRule, ...] | None = field(default=None, repr=False)
 
@@ -658,6 +659,7 @@ class _Reader:
             ca_bundle=None if ca_bundle is None else str(ca_bundle),
             check_fragments=self.boolean(t, "check", "check_fragments"),
             soft404_probe=self.boolean(t, "check", "soft404_probe"),
+            processes=self.integer(t, "check", "processes", minimum=1),
             hosts=self.hosts(t),
         )
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from linkcheck.claims import claims_and_occurrences
 from linkcheck.errors import InputError
@@ -41,10 +41,11 @@ if TYPE_CHECKING:  # the network stack loads only when a run checks links
     from linkcheck.archive import ArchiveConfig, ArchiveLimiter, Manifest, SaveOutcome
     from linkcheck.cache import CheckStore
     from linkcheck.check.config import CheckConfig
-    from linkcheck.check.engine import Recorder
+    from linkcheck.check.engine import CheckResult, Recorder
     from linkcheck.support import Scorer
 
 _SUPPORTED = SupportVerdict.SUPPORTED
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,22 @@ def with_verdicts(
 
 
 ProgressCallback = Callable[[int, int, str], None]
+
+
+def run_sync(work: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(work)`, with the event loop's main task ending on nothing. On the way out
+    Python 3.11 formats that task's repr, its result in full, while it restores the Ctrl-C
+    handler: for a report of 10,000 links that was 30 MB and a second spent on a string that
+    is thrown away."""
+    import asyncio
+
+    box: list[T] = []
+
+    async def main() -> None:
+        box.append(await work)
+
+    asyncio.run(main())
+    return box[0]
 
 
 @dataclass(frozen=True)
@@ -217,7 +234,7 @@ async def _check(
 ) -> _Checked:
     """Check every unique URL once; judge live support as each page arrives, so a page's
     body is dropped as soon as it has been read (memory stays flat however many links)."""
-    from linkcheck.check import check_urls, network_unreachable
+    from linkcheck.check import network_unreachable
 
     assert options.check is not None
     links = {link.url: link for link in report.links}
@@ -233,23 +250,45 @@ async def _check(
     to_fetch = [url for url in pending if url not in cached]
     if progress is not None:
         progress(len(cached), len(pending), "")
-    async for result in check_urls(to_fetch, client, options.check, recorder=recorder):
-        verdicts[result.url] = result.verdict
-        link = links[result.url]
-        if options.support and result.body is not None and link.claims:
-            text = _page_text(result.body, result.verdict.content_type, result.charset)
-            supports = _judge_live(link, text, scorer)
-            judged[result.url] = supports
-            if text and any(s is not None and s.verdict is not _SUPPORTED for s in supports):
-                texts[result.url] = text
-        if progress is not None:
-            progress(len(verdicts), len(pending), result.url)
+    # Bodies cross from a worker process only where a claim will be judged against them.
+    bodies_for = [url for url in to_fetch if links[url].claims] if options.support else []
+    results = _check_results(to_fetch, client, options.check, recorder, bodies_for)
+    async with contextlib.aclosing(results):
+        async for result in results:
+            verdicts[result.url] = result.verdict
+            link = links[result.url]
+            if options.support and result.body is not None and link.claims:
+                text = _page_text(result.body, result.verdict.content_type, result.charset)
+                supports = _judge_live(link, text, scorer)
+                judged[result.url] = supports
+                if text and any(s is not None and s.verdict is not _SUPPORTED for s in supports):
+                    texts[result.url] = text
+            if progress is not None:
+                progress(len(verdicts), len(pending), result.url)
     fresh = {url: verdict for url, verdict in verdicts.items() if url not in cached}
     offline = bool(fresh) and network_unreachable(fresh.values())
     report = with_verdicts(report, verdicts, cached)
     if store is not None and not offline:
         report = _record_and_apply_history(report, fresh, judged, options, store)
     return _Checked(report, offline, judged, texts)
+
+
+def _check_results(
+    urls: list[str],
+    client: httpx.AsyncClient,
+    config: CheckConfig,
+    recorder: Recorder | None,
+    bodies_for: list[str],
+) -> AsyncGenerator[CheckResult, None]:
+    """A large run is checked by several processes, each owning whole hosts; a small one, or
+    one whose exchanges are recorded (the WARC writer must see each), by this one."""
+    from linkcheck.check import check_urls
+    from linkcheck.check.processes import check_urls_in_processes, process_count
+
+    processes = 1 if recorder is not None else process_count(config, urls)
+    if processes > 1:
+        return check_urls_in_processes(urls, config, processes=processes, bodies_for=bodies_for)
+    return check_urls(urls, client, config, recorder=recorder)
 
 
 def _reuse_fresh(

@@ -64,6 +64,8 @@ class CheckConfig:
     ca_bundle: str | None = None
     check_fragments: bool = True
     soft404_probe: bool = True
+    # Processes that check a run (whole hosts each): None for one per core on a large run.
+    processes: int | None = None
 
     def __post_init__(self) -> None:
         # A bad pattern fails here, at construction, not in the middle of a run.
@@ -71,6 +73,8 @@ class CheckConfig:
         _compiled(self.exclude)
         if self.concurrency < 1 or self.host_concurrency < 1:
             raise ValueError("concurrency and host_concurrency must be at least 1")
+        if self.processes is not None and self.processes < 1:
+            raise ValueError("processes must be at least 1")
         if self.retries < 0 or self.max_redirects < 0 or self.max_body_bytes < 0:
             raise ValueError("retries, max_redirects and max_body_bytes must not be negative")
 

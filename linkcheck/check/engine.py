@@ -60,7 +60,7 @@ class _Attempts:
         self.count = 0
 
 
-def _host_of(url: str) -> str:
+def host_of(url: str) -> str:
     try:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:  # e.g. an unbalanced "[" in the host: precheck reports it
@@ -137,7 +137,7 @@ class Engine:
             self._page_users[page] = self._page_users.get(page, 0) + 1
             if fragment:
                 self._anchored.add(page)
-            waiting.setdefault(_host_of(url), deque()).append(url)
+            waiting.setdefault(host_of(url), deque()).append(url)
         config = self.config
         host_window = 2 * config.host_concurrency  # a slot freed finds the next URL waiting
         window = max(2 * config.concurrency, host_window)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore, text_join
 from markdown_it.rules_inline import StateInline, autolink, html_inline, image, link
 from markdown_it.token import Token
 
@@ -52,8 +54,9 @@ def extract_markdown(text: str, source: str, *, base_url: str | None = None) -> 
     text = re.sub(r"\r\n?", "\n", text).replace("\0", "\ufffd")
     fields, body = _front_matter(text)
     lines = body.split("\n")
-    tokens = _parser().parse(body, {})
-    walker = _Walker(source, base_url, lines)
+    parser, env = _parser(), dict[str, Any]()
+    tokens = parser.parse(body, env)
+    walker = _Walker(source, base_url, lines, lambda token: _inline_children(parser, env, token))
     walker.walk(tokens)
     date = metadata_date(fields.get("date"))
     document = Document(
@@ -111,7 +114,20 @@ def _parser() -> MarkdownIt:
     md.inline.ruler.at("image", _positioned(image, "image"))
     md.inline.ruler.at("autolink", _positioned(autolink, "link_open"))
     md.inline.ruler.at("html_inline", _positioned(html_inline, "html_inline"))
+    # Inline parsing is done block by block as the walk reaches each (`_inline_children`).
+    md.core.ruler.disable(["inline", "text_join"])
     return md
+
+
+def _inline_children(md: MarkdownIt, env: dict[str, Any], token: Token) -> list[Token]:
+    """The inline tokens of one block (markdown-it's core "inline" and "text_join" rules for
+    that block alone), parsed when the walk reaches it and dropped once read: a whole
+    document's inline tokens held at once were most of the memory a large file took."""
+    token.children = []
+    md.inline.parse(token.content, md, env, token.children)
+    text_join(StateCore("", md, env, [token]))
+    children, token.children = token.children, None
+    return children
 
 
 def _positioned(rule: _InlineRule, token_type: str) -> _InlineRule:
@@ -218,8 +234,15 @@ def _html_href(tag: str) -> str | None:
 class _Walker:
     """Reads the token stream into prose and links."""
 
-    def __init__(self, source: str, base: str | None, lines: list[str]) -> None:
+    def __init__(
+        self,
+        source: str,
+        base: str | None,
+        lines: list[str],
+        inline_children: Callable[[Token], list[Token]],
+    ) -> None:
         self.source = source
+        self.inline_children = inline_children
         self.base = base
         self.lines = lines
         self.prose = Prose()
@@ -261,7 +284,7 @@ class _Walker:
             min_column = self.row_column
         index = LineIndex(token.content, first_line, self.lines, min_column)
         start = self.sink.length
-        _Inline(self, index).read(token.children or [])
+        _Inline(self, index).read(self.inline_children(token))
         if self.cell >= 0 and token.content.strip():
             self.row_column = index.position(len(token.content))[1] - 1
         if self.heading == "h1" and self.title is None and self.footnote is None:

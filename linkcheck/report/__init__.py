@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,18 @@ class OutputFormat(StrEnum):
     GITHUB = "github"
     MARKDOWN = "markdown"
     HTML = "html"
+
+
+def render_chunks(
+    report: Report, format: OutputFormat, *, fail_on: frozenset[str] = DEFAULT_FAIL_ON
+) -> Iterator[str]:
+    """The report in pieces to write as they come: JSON line by line, so a large report is
+    never held whole; the other formats in one piece."""
+    if format is OutputFormat.JSON:
+        from linkcheck.report.json import json_chunks
+
+        return json_chunks(report)
+    return iter((render(report, format, fail_on=fail_on),))
 
 
 def render(
@@ -69,6 +82,7 @@ __all__ = [
     "failing",
     "parse_fail_on",
     "render",
+    "render_chunks",
     "render_json",
     "report_to_dict",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from linkcheck import __version__
@@ -121,16 +122,13 @@ def link_flags(link: Link) -> list[str]:
     return flags
 
 
-def _claims(report: Report) -> list[dict[str, Any]]:
+def _claims(report: Report) -> Iterator[dict[str, Any]]:
     urls_by_claim: dict[str, list[str]] = {}
     for link in report.links:
         for claim in link.claims:
             urls_by_claim.setdefault(claim.id, []).append(link.url)
-    rows = []
     for claim in report.claims:
-        urls = urls_by_claim.get(claim.id, [])
-        rows.append(_claim(claim, urls))
-    return rows
+        yield _claim(claim, urls_by_claim.get(claim.id, []))
 
 
 def _claim(claim: Claim, urls: list[str]) -> dict[str, Any]:
@@ -164,7 +162,8 @@ def summary(report: Report) -> dict[str, Any]:
     }
 
 
-def report_to_dict(report: Report) -> dict[str, Any]:
+def _sections(report: Report) -> dict[str, Any]:
+    """The report's top-level fields; its long lists as iterators, built item by item."""
     occurrences_per_document = Counter(
         o.location.document for link in report.links for o in link.occurrences
     )
@@ -174,13 +173,13 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "tool": {"name": "linkcheck", "version": __version__},
         "generated_at": report.generated_at.isoformat(),
         "summary": summary(report),
-        "documents": [
+        "documents": (
             _document(d, occurrences_per_document.get(d.source, 0)) for d in report.documents
-        ],
-        "problems": [
+        ),
+        "problems": (
             {"document": p.source, "code": p.code, "message": p.message} for p in report.problems
-        ],
-        "links": [
+        ),
+        "links": (
             {
                 "url": link.url,
                 **_verdict(link.verdict),
@@ -189,28 +188,40 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 "occurrences": [_occurrence(o) for o in link.occurrences],
             }
             for link in report.links
-        ],
+        ),
         "claims": _claims(report),
     }
 
 
+def report_to_dict(report: Report) -> dict[str, Any]:
+    return {
+        key: list(value) if isinstance(value, Iterator) else value
+        for key, value in _sections(report).items()
+    }
+
+
 def render_json(report: Report) -> str:
-    """The report with one document, link or claim per line: readable, diffable, and written
-    by json's C encoder (with `indent`, json falls back to its pure-Python encoder, which took
-    a second or more on a report of 10,000 links)."""
+    return "".join(json_chunks(report))
+
+
+def json_chunks(report: Report) -> Iterator[str]:
+    """The JSON report in pieces, to write as they come: one document, link or claim per line,
+    readable and diffable. Each line is built and encoded only when its turn comes, so a large
+    report is never held whole as dicts or text. json's C encoder does the work (with `indent`,
+    json falls back to its pure-Python encoder, which took a second or more on 10,000 links)."""
     encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    lines = ["{"]
-    fields = list(report_to_dict(report).items())
-    for index, (key, value) in enumerate(fields):
-        comma = "," if index < len(fields) - 1 else ""
-        if isinstance(value, list) and value:
-            lines.append(f"  {encode(key)}: [")
-            last = len(value) - 1
-            lines.extend(
-                f"    {encode(item)}{',' if i < last else ''}" for i, item in enumerate(value)
-            )
-            lines.append(f"  ]{comma}")
-        else:
-            lines.append(f"  {encode(key)}: {encode(value)}{comma}")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    yield "{"
+    for index, (key, value) in enumerate(_sections(report).items()):
+        comma = ",\n" if index else "\n"
+        if not isinstance(value, Iterator):
+            yield f"{comma}  {encode(key)}: {encode(value)}"
+            continue
+        first = next(value, None)
+        if first is None:
+            yield f"{comma}  {encode(key)}: []"
+            continue
+        yield f"{comma}  {encode(key)}: [\n    {encode(first)}"
+        for item in value:
+            yield f",\n    {encode(item)}"
+        yield "\n  ]"
+    yield "\n}\n"

@@ -1,0 +1,225 @@
+"""Checking a large run in several processes, each owning whole hosts.
+
+One Python process spends a few milliseconds of CPU per request (the HTTP client, page
+analysis), so a run of thousands of links is CPU-bound on one core long before the network is
+the limit. Here the hosts are dealt out to worker processes, each running the ordinary engine
+(`check_urls`) with its own client and its share of the concurrency. A host never spans two
+processes, so its per-host limits, interval, soft-404 probe and Retry-After hold as in one
+process, and a page cited with several fragments is still fetched once.
+
+Results stream back in small batches as they finish. A worker that dies costs only its own
+URLs not yet reported: each gets an "error" verdict; nothing escapes as an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import pickle
+import sys
+from collections.abc import AsyncGenerator, Collection, Sequence
+
+from linkcheck.check.config import CheckConfig
+from linkcheck.check.engine import CheckResult, host_of
+from linkcheck.check.worker import FRAME_HEADER, Job
+from linkcheck.models import Status, Verdict
+
+MAX_PROCESSES = 4
+# Fewer URLs than this are checked in this process: a worker costs about half a second of
+# CPU to start (a fresh interpreter importing httpx), which a short run does not win back.
+PARALLEL_MIN_URLS = 1000
+_STOP_WAIT = 5.0  # seconds a worker gets to exit before it is killed
+_ERROR_TAIL_BYTES = 4096  # of a worker's standard error, kept to explain its death
+
+
+def usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):  # the cores this process may run on (containers)
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def process_count(config: CheckConfig, urls: Sequence[str]) -> int:
+    """How many processes check `urls`: `config.processes` when set, else one per core (at
+    most MAX_PROCESSES) for a run of at least PARALLEL_MIN_URLS. Never more than there are
+    hosts, nor than the concurrency allows (each process needs one request in flight)."""
+    asked = config.processes
+    if asked is None:
+        if len(urls) < PARALLEL_MIN_URLS:
+            return 1
+        asked = min(usable_cores(), MAX_PROCESSES)
+    hosts = len({host_of(url) for url in urls})
+    return max(1, min(asked, hosts, config.concurrency))
+
+
+def split_by_host(urls: Sequence[str], parts: int) -> list[list[str]]:
+    """Deal whole hosts out to `parts` groups with URL counts as even as possible (largest
+    host first, each to the lightest group). Each group keeps the document order; empty
+    groups are dropped."""
+    by_host: dict[str, list[str]] = {}
+    for url in dict.fromkeys(urls):
+        by_host.setdefault(host_of(url), []).append(url)
+    loads = [0] * max(1, parts)
+    owner: dict[str, int] = {}
+    for host, host_urls in sorted(by_host.items(), key=lambda item: -len(item[1])):
+        lightest = loads.index(min(loads))
+        owner[host] = lightest
+        loads[lightest] += len(host_urls)
+    groups: list[list[str]] = [[] for _ in loads]
+    for url in dict.fromkeys(urls):
+        groups[owner[host_of(url)]].append(url)
+    return [group for group in groups if group]
+
+
+def share_of_concurrency(total: int, sizes: Sequence[int]) -> list[int]:
+    """Split `total` requests in flight over groups in proportion to their sizes, at least
+    one each, and never more than `total` in all when there are no more groups than that."""
+    whole = sum(sizes) or 1
+    shares = [max(1, total * size // whole) for size in sizes]
+    # Hand what rounding left over to the largest groups first; take back what the minimum of
+    # one each added, from the largest shares.
+    for index in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        if sum(shares) >= total:
+            break
+        shares[index] += 1
+    while sum(shares) > total and max(shares) > 1:
+        shares[shares.index(max(shares))] -= 1
+    return shares
+
+
+_Message = list[CheckResult] | str | None  # a batch; why the worker failed; the end
+
+
+async def check_urls_in_processes(
+    urls: Sequence[str],
+    config: CheckConfig,
+    *,
+    processes: int,
+    bodies_for: Collection[str] = (),
+) -> AsyncGenerator[CheckResult, None]:
+    """Check every unique URL once, in up to `processes` worker processes; yield each result
+    as it arrives. Bodies come back only for the URLs in `bodies_for` (the caller reads those
+    pages; sending every body across would cost more than checking it).
+
+    Each worker makes its own client from `config` and this process's environment (proxies
+    included). Wrap the iterator in `contextlib.aclosing` when stopping early: the workers are
+    stopped at once rather than when the generator is collected."""
+    groups = split_by_host(urls, processes)
+    shares = share_of_concurrency(config.concurrency, [len(group) for group in groups])
+    wanted = set(bodies_for)
+    queue: asyncio.Queue[tuple[int, _Message]] = asyncio.Queue()
+    workers: list[asyncio.subprocess.Process] = []
+    tasks: list[asyncio.Task[None]] = []
+    errors: list[bytearray] = []
+    try:
+        for index, (group, share) in enumerate(zip(groups, shares, strict=True)):
+            job = Job(
+                urls=tuple(group),
+                config=dataclasses.replace(config, concurrency=share, processes=1),
+                bodies_for=frozenset(url for url in group if url in wanted),
+            )
+            worker = await _start_worker(job)
+            workers.append(worker)
+            errors.append(bytearray())
+            assert worker.stdout is not None and worker.stderr is not None
+            tasks.append(asyncio.create_task(_read_frames(worker.stdout, index, queue)))
+            tasks.append(asyncio.create_task(_keep_tail(worker.stderr, errors[index])))
+        missing = [dict.fromkeys(group) for group in groups]  # not yet reported, in order
+        running = len(groups)
+        while running:
+            index, message = await queue.get()
+            if isinstance(message, list):
+                for result in message:
+                    missing[index].pop(result.url, None)
+                    yield result
+                continue
+            running -= 1
+            if missing[index]:  # the worker ended before it reported everything
+                why = await _why_stopped(workers[index], message, errors[index])
+                lost = Verdict(Status.UNREACHABLE, "error", detail=why)
+                for url in missing[index]:
+                    yield CheckResult(url, lost, None, None)
+                missing[index].clear()
+    finally:
+        await _stop(workers, tasks)
+
+
+async def _start_worker(job: Job) -> asyncio.subprocess.Process:
+    """`python -m linkcheck.check.worker` with this process's interpreter and environment, and
+    this copy of linkcheck first on its path (a source checkout need not be installed)."""
+    import linkcheck
+
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(linkcheck.__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "linkcheck.check.worker",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    assert worker.stdin is not None
+    worker.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+    with contextlib.suppress(ConnectionError):  # it died at once: its stderr will say why
+        await worker.stdin.drain()
+    worker.stdin.close()
+    return worker
+
+
+async def _read_frames(
+    stream: asyncio.StreamReader, index: int, queue: asyncio.Queue[tuple[int, _Message]]
+) -> None:
+    """Hand each frame a worker writes to the queue, ending with its last word: None (done),
+    a string (why it failed), or None at an early end of file (its exit code will tell)."""
+    while True:
+        try:
+            header = await stream.readexactly(FRAME_HEADER.size)
+            message = pickle.loads(await stream.readexactly(FRAME_HEADER.unpack(header)[0]))
+        except asyncio.IncompleteReadError:
+            queue.put_nowait((index, None))
+            return
+        queue.put_nowait((index, message))
+        if not isinstance(message, list):
+            return
+
+
+async def _keep_tail(stream: asyncio.StreamReader, tail: bytearray) -> None:
+    """Drain a worker's standard error (so it never blocks on a full pipe), keeping the end."""
+    while chunk := await stream.read(65536):
+        tail += chunk
+        del tail[:-_ERROR_TAIL_BYTES]
+
+
+async def _why_stopped(
+    worker: asyncio.subprocess.Process, message: _Message, stderr_tail: bytearray
+) -> str:
+    if isinstance(message, str):
+        return f"internal error: the checking process failed: {message}"
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(worker.wait(), _STOP_WAIT)
+    lines = stderr_tail.decode("utf-8", "replace").strip().splitlines()
+    said = f": {lines[-1]}" if lines else ""
+    return f"internal error: the checking process exited with code {worker.returncode}{said}"
+
+
+async def _stop(workers: list[asyncio.subprocess.Process], tasks: list[asyncio.Task[None]]) -> None:
+    """Stop what still runs: a finished run has nothing left; an interrupted one ends its
+    workers (terminate, then kill after _STOP_WAIT) before returning."""
+    for worker in workers:
+        if worker.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                worker.terminate()
+    for worker in workers:
+        try:
+            await asyncio.wait_for(worker.wait(), _STOP_WAIT)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                worker.kill()
+            await worker.wait()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,87 @@
+"""A checking process: `python -m linkcheck.check.worker`, started by `check.processes`.
+
+It reads one job from standard input (a pickle of the URLs, the CheckConfig and the URLs whose
+bodies the parent wants), checks the URLs with the ordinary engine, and writes the results to
+standard output in frames: an 8-byte length, then a pickled list of CheckResults. A frame
+holding None ends the stream; a frame holding a string reports why the worker failed.
+Only the parent reads these pickles, and only from the process it started itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import pickle
+import signal
+import struct
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import BinaryIO
+
+from linkcheck.check.client import make_client
+from linkcheck.check.config import CheckConfig
+from linkcheck.check.engine import CheckResult, check_urls
+
+FRAME_HEADER = struct.Struct(">Q")
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    urls: tuple[str, ...]
+    config: CheckConfig
+    bodies_for: frozenset[str]  # results for other URLs are sent without their body
+
+
+def write_frame(stream: BinaryIO, message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(FRAME_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+async def _check_and_send(job: Job, out: BinaryIO) -> None:
+    """Results go out in batches from one writing thread, so the event loop never waits on
+    the pipe: whatever finished while the last batch was being written makes up the next."""
+    loop = asyncio.get_running_loop()
+    batch: list[CheckResult] = []
+    writing: asyncio.Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-send") as thread:
+        async with (
+            make_client(job.config) as client,
+            contextlib.aclosing(check_urls(job.urls, client, job.config)) as results,
+        ):
+            async for result in results:
+                if result.body is not None and result.url not in job.bodies_for:
+                    result = dataclasses.replace(result, body=None, charset=None)
+                batch.append(result)
+                if writing is None or writing.done():
+                    if writing is not None:
+                        writing.result()  # a broken pipe ends the worker here
+                    writing = loop.run_in_executor(thread, write_frame, out, batch)
+                    batch = []
+        if writing is not None:
+            await writing
+    if batch:
+        write_frame(out, batch)
+
+
+def main() -> int:
+    # Ctrl-C reaches the whole process group: the parent decides, and stops its workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing else may write into the frames
+    job = pickle.load(sys.stdin.buffer)
+    try:
+        asyncio.run(_check_and_send(job, out))
+        write_frame(out, None)
+    except BrokenPipeError:  # the parent is gone: nobody is listening
+        return 1
+    except Exception as exc:  # reported to the parent, which gives the URLs their verdicts
+        with contextlib.suppress(OSError):
+            write_frame(out, f"{type(exc).__name__}: {exc}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Checking in several processes: whole hosts per worker, the same verdicts as one process,
+bodies only where asked, and a dead or abandoned worker costing nothing but its own URLs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import itertools
+import json
+import os
+from pathlib import Path
+
+import pytest
+from servers.scenario import FAST, Scenario, check_all
+
+from linkcheck.check import CheckConfig, CheckResult
+from linkcheck.check.processes import (
+    PARALLEL_MIN_URLS,
+    check_urls_in_processes,
+    process_count,
+    share_of_concurrency,
+    split_by_host,
+)
+from linkcheck.cli import main
+from linkcheck.models import Status
+from linkcheck.pipeline import run_sync
+
+MIXED = ["/ok", "/gone", "/chain/1", "/temp", "/soft-en", "/anchors#findings", "/anchors#nope"]
+
+
+def in_processes(
+    urls: list[str],
+    config: CheckConfig = FAST,
+    processes: int = 2,
+    bodies_for: tuple[str, ...] = (),
+) -> dict[str, CheckResult]:
+    async def collect() -> dict[str, CheckResult]:
+        results = check_urls_in_processes(urls, config, processes=processes, bodies_for=bodies_for)
+        async with contextlib.aclosing(results):
+            return {result.url: result async for result in results}
+
+    return run_sync(collect())
+
+
+def worker_pids() -> list[int]:
+    """This process's live children that are checking workers."""
+    pids = []
+    for task in os.listdir(f"/proc/{os.getpid()}/task"):
+        with (
+            contextlib.suppress(FileNotFoundError),
+            open(f"/proc/{os.getpid()}/task/{task}/children") as handle,
+        ):  # a thread may end in between
+            pids.extend(int(word) for word in handle.read().split())
+    return [pid for pid in pids if b"linkcheck.check.worker" in _cmdline(pid)]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
+
+
+# --- dealing out hosts ---------------------------------------------------------------------
+
+
+def test_hosts_stay_whole_and_the_groups_are_balanced() -> None:
+    urls = [f"http://big.org/{i}" for i in range(6)]
+    urls += [f"http://mid.org/{i}" for i in range(4)]
+    urls += [f"http://small{i}.org/" for i in range(3)]
+    groups = split_by_host([*urls, urls[0]], 2)  # a duplicate counts once
+    assert sorted(len(group) for group in groups) == [6, 7]
+    hosts = [{url.split("/")[2] for url in group} for group in groups]
+    assert not hosts[0] & hosts[1]
+    assert sorted(url for group in groups for url in group) == sorted(urls)
+    for group in groups:  # document order is kept within a group
+        assert group == [url for url in urls if url in group]
+
+
+def test_more_parts_than_hosts_gives_one_group_per_host() -> None:
+    urls = ["http://a.org/1", "http://a.org/2", "http://B.org/1"]
+    assert split_by_host(urls, 4) == [["http://a.org/1", "http://a.org/2"], ["http://B.org/1"]]
+
+
+def test_concurrency_is_shared_in_proportion_and_never_exceeded() -> None:
+    assert share_of_concurrency(64, [5000, 5000]) == [32, 32]
+    assert share_of_concurrency(10, [700, 200, 100]) == [7, 2, 1]
+    shares = share_of_concurrency(7, [1, 1, 1])
+    assert sum(shares) == 7 and min(shares) >= 2
+    assert share_of_concurrency(3, [1000, 1, 1]) == [1, 1, 1]  # at least one each
+
+
+def test_how_many_processes() -> None:
+    many = [f"http://host{i % 8}.org/{i}" for i in range(PARALLEL_MIN_URLS)]
+    few = many[: PARALLEL_MIN_URLS - 1]
+    auto = CheckConfig(concurrency=64)
+    assert process_count(auto, few) == 1  # not worth a process's start-up
+    assert 1 <= process_count(auto, many) <= 4
+    assert process_count(dataclasses.replace(auto, processes=3), few) == 3
+    assert process_count(dataclasses.replace(auto, processes=16), few) == 8  # one per host
+    assert process_count(CheckConfig(concurrency=2, processes=4), many) == 2
+    one_host = [f"http://one.org/{i}" for i in range(PARALLEL_MIN_URLS)]
+    assert process_count(auto, one_host) == 1
+    with pytest.raises(ValueError, match="processes"):
+        CheckConfig(processes=0)
+
+
+# --- against the scenario servers ----------------------------------------------------------
+
+
+def test_workers_reach_the_same_verdicts_as_one_process(servers: Scenario) -> None:
+    urls = [servers.url(host, path) for host in ("a", "b", "c") for path in MIXED]
+    alone = check_all(urls)
+    requests_alone = servers.total()
+    servers.reset()
+    spread = in_processes(urls, processes=3)
+    assert set(spread) == set(urls)
+    for url in urls:
+        timed = dataclasses.replace(alone[url].verdict, elapsed=spread[url].verdict.elapsed)
+        assert spread[url].verdict == timed, url
+    # One GET per page (fragments share it), hops and one soft-404 probe per host, as alone.
+    assert servers.total() == requests_alone
+    assert servers.count("b", "/anchors") == 1
+    assert spread[servers.url("a", "/gone")].verdict.status is Status.BROKEN
+    assert spread[servers.url("c", "/anchors#nope")].verdict.reason == "fragment-missing"
+
+
+def test_bodies_come_back_only_where_asked(servers: Scenario) -> None:
+    wanted = servers.url("a", "/latin1")
+    other = servers.url("b", "/ok")
+    results = in_processes([wanted, other], bodies_for=(wanted,))
+    assert results[wanted].body is not None and b"Secretar" in results[wanted].body
+    assert results[wanted].charset == "iso-8859-1"
+    assert results[other].verdict.status is Status.OK
+    assert results[other].body is None
+
+
+def test_a_host_keeps_its_limits_in_its_worker(servers: Scenario) -> None:
+    config = dataclasses.replace(FAST, host_concurrency=1, soft404_probe=False)
+    urls = [servers.url("c", f"/slow?s=0.2&n={i}") for i in range(3)]
+    urls += [servers.url("a", "/ok")]
+    results = in_processes(urls, config)
+    assert all(r.verdict.status is Status.OK for r in results.values())
+    starts = sorted(seen.at for seen in servers.seen("c"))
+    assert len(starts) == 3
+    assert all(later - earlier >= 0.18 for earlier, later in itertools.pairwise(starts))
+
+
+def test_a_worker_that_dies_costs_only_its_own_urls(servers: Scenario) -> None:
+    quick = [servers.url("a", path) for path in ("/ok", "/gone", "/temp")]
+    stuck = [servers.url("b", f"/hang?s=3&n={i}") for i in range(2)]
+
+    async def run() -> dict[str, CheckResult]:
+        found: dict[str, CheckResult] = {}
+        results = check_urls_in_processes([*quick, *stuck], FAST, processes=2)
+        async with contextlib.aclosing(results):
+            async for result in results:
+                found[result.url] = result
+                if set(quick) <= set(found) and not set(stuck) & set(found):
+                    for pid in worker_pids():  # host b's worker is still waiting
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(pid, 9)
+        return found
+
+    found = run_sync(run())
+    assert set(found) == set(quick + stuck)
+    assert found[servers.url("a", "/gone")].verdict.status is Status.BROKEN
+    for url in stuck:
+        verdict = found[url].verdict
+        assert (verdict.status, verdict.reason) == (Status.UNREACHABLE, "error")
+        assert verdict.detail is not None and "exited with code -9" in verdict.detail
+
+
+def test_stopping_early_stops_the_workers(servers: Scenario) -> None:
+    urls = [servers.url("a", "/ok")] + [servers.url("b", f"/hang?s=3&n={i}") for i in range(3)]
+
+    async def first_then_stop() -> tuple[str, list[int]]:
+        results = check_urls_in_processes(urls, FAST, processes=2)
+        async with contextlib.aclosing(results):
+            async for result in results:
+                running = worker_pids()
+                return result.url, running
+        raise AssertionError("no result")
+
+    url, running = run_sync(first_then_stop())
+    assert url == servers.url("a", "/ok")
+    assert running  # at least host b's worker was alive when we stopped
+    assert worker_pids() == []  # stopped and reaped, not left behind
+
+
+def test_a_worker_that_cannot_start_its_job_reports_why(
+    servers: Scenario, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A CA bundle that vanished after the configuration was read: make_client fails in each
+    # worker, and every URL still gets a verdict that says what happened.
+    bundle = tmp_path / "ca.pem"
+    config = dataclasses.replace(FAST, ca_bundle=str(bundle))
+    urls = [servers.url("a", "/ok"), servers.url("b", "/ok")]
+    results = in_processes(urls, config)
+    for url in urls:
+        verdict = results[url].verdict
+        assert (verdict.status, verdict.reason) == (Status.UNREACHABLE, "error")
+        assert verdict.detail is not None and "failed" in verdict.detail
+        assert "FileNotFoundError" in verdict.detail
+    assert servers.total() == 0
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def test_audit_with_processes_writes_the_same_report(
+    servers: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        f"The ministry's report on trade is at [{path}]({servers.url(host, path)})."
+        for host in ("a", "b", "c")
+        for path in MIXED
+    ]
+    document = tmp_path / "brief.md"
+    document.write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    common = ["audit", str(document), "-q", "-f", "json", "--archive", "none", "--no-cache"]
+    common += ["--host-interval", "0", "--timeout", "5", "--retries", "0"]
+    reports = []
+    for processes in ("1", "3"):
+        code = main([*common, "--processes", processes])
+        assert code == 1  # the 404s fail the run, either way
+        reports.append(json.loads(capsys.readouterr().out))
+    one, three = ({link["url"]: link for link in report["links"]} for report in reports)
+    assert one.keys() == three.keys() and len(one) == len(MIXED) * 3
+    for url, link in one.items():
+        assert {k: v for k, v in three[url].items() if k != "elapsed"} == {
+            k: v for k, v in link.items() if k != "elapsed"
+        }, url
+    # Support was judged from the bodies the workers sent back.
+    supports = [o["support"] for link in three.values() for o in link["occurrences"]]
+    assert any(s is not None and s["verdict"] for s in supports)
+
+
+def test_processes_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = tmp_path / "brief.md"
+    document.write_text("No links.\n", encoding="utf-8")
+    assert main(["audit", str(document), "--processes", "0"]) == 2
+    config = tmp_path / "linkcheck.toml"
+    config.write_text("[check]\nprocesses = 0\n", encoding="utf-8")
+    code = main(["audit", str(document), "--config", str(config)])
+    assert code == 2
+    assert "processes" in capsys.readouterr().err
+
+
+def test_run_sync_returns_the_value_and_raises_the_error() -> None:
+    async def value() -> list[int]:
+        await asyncio.sleep(0)
+        return [1, 2]
+
+    async def fails() -> None:
+        raise LookupError("nope")
+
+    assert run_sync(value()) == [1, 2]
+    with pytest.raises(LookupError, match="nope"):
+        run_sync(fails())
