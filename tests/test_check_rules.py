@@ -16,7 +16,7 @@ from linkcheck.check.answer import Answer, Fetch
 from linkcheck.check.botwall import bot_wall
 from linkcheck.check.failures import classify_exception
 from linkcheck.check.fragments import FragmentFinding, check_fragment
-from linkcheck.check.page import TITLE_MAX, parse_page
+from linkcheck.check.page import HEAD_WINDOWS, TITLE_MAX, parse_page
 from linkcheck.check.redirects import classify_chain, equivalent, is_error_path, is_root_like
 from linkcheck.check.retry import backoff, parse_retry_after
 from linkcheck.check.safety import host_rule, literal_address
@@ -243,3 +243,64 @@ def test_parse_page_reads_title_heading_anchors_and_visible_text_leniently() -> 
     assert "Visible" in page.tokens and "hidden" not in page.tokens
     assert "commented" not in page.tokens
     assert page.has_script
+
+
+# --- a long page read only as far as its title and <h1> -------------------------------------
+
+_FILLER = "<p>" + "Regional trade figures by border state and year. " * 40 + "</p>\n"
+
+
+def _long_page(head: str, tail: str = "", before: int = 60, after: int = 0) -> bytes:
+    return (head + _FILLER * before + tail + _FILLER * after + "</body></html>").encode()
+
+
+_HEADS = {
+    "early": _long_page("<html><head><title>Annual report</title></head><body><h1>Trade 2024</h1>"),
+    "script-late": _long_page(
+        "<html><head><title>T</title></head><body><h1>H</h1>", "<script>track()</script>"
+    ),
+    "script-in-late-comment": _long_page(
+        "<title>T</title><h1>H</h1>", "<!-- <script>old()</script> -->"
+    ),
+    "h1-after-window": _long_page("<title>T</title><body>", "<h1>Found late</h1>"),
+    "h1-cut-by-window": _long_page(
+        "<title>T</title><body>" + "x" * (HEAD_WINDOWS[-1] - 40) + "<h1>Starts " + "y" * 60,
+        "ends</h1>",
+    ),
+    "comment-across-window": _long_page(
+        "<title>T</title><body><!-- " + "note " * 8000, "--><h1>After the comment</h1>", 1, 30
+    ),
+    "script-across-window": _long_page(
+        "<title>T</title><body><script>" + "var x = 1; " * 4000, "</script><h1>After</h1>", 1, 30
+    ),
+    "no-title": _long_page("<html><body><h1>Only a heading</h1>", "<svg><title>Icon</title></svg>"),
+    "h1-in-script": _long_page("<title>T</title><script>'<h1>fake</h1>'</script><h1>Real</h1>"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HEADS))
+def test_reading_only_the_head_of_a_long_page_changes_nothing(name: str) -> None:
+    body = _HEADS[name]
+    assert len(body) > HEAD_WINDOWS[-1]
+    for content_type in ("text/html; charset=utf-8", "text/html; charset=utf-16", None):
+        encoded = body.decode().encode("utf-16") if "16" in (content_type or "") else body
+        quick = parse_page(encoded, content_type, anchors=False, tokens=False)
+        whole = parse_page(encoded, content_type, anchors=True, tokens=False)
+        assert (quick.title, quick.h1, quick.has_script, quick.charset) == (
+            whole.title,
+            whole.h1,
+            whole.has_script,
+            whole.charset,
+        ), (name, content_type)
+
+
+def test_the_head_of_a_long_page_gives_its_title_and_heading() -> None:
+    late = parse_page(_HEADS["h1-after-window"], "text/html", anchors=False, tokens=False)
+    assert (late.title, late.h1) == ("T", "Found late")
+    assert parse_page(_HEADS["script-late"], "text/html", anchors=False, tokens=False).has_script
+    commented = parse_page(_HEADS["script-in-late-comment"], None, anchors=False, tokens=False)
+    assert not commented.has_script
+    real = parse_page(_HEADS["h1-in-script"], "text/html", anchors=False, tokens=False)
+    assert real.h1 == "Real"
+    cut = parse_page(_HEADS["h1-cut-by-window"], "text/html", anchors=False, tokens=False)
+    assert cut.h1 is not None and cut.h1.startswith("Starts y") and "Regional" in cut.h1

@@ -9,6 +9,7 @@ import codecs
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 TITLE_MAX = 300
 MAX_TOKENS = 5000  # enough to compare two pages; bounds the cost of difflib
@@ -89,12 +90,17 @@ _SKIPPED_BLOCK = re.compile(
 )
 _TITLE = re.compile(r"<title\b[^>]*>(.*?)(?:</title\s*>|$)", re.I | re.S)
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)(?:</h1\s*>|$)", re.I | re.S)
+_TITLE_CLOSED = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
+_H1_CLOSED = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>?")
 _ANCHOR_ATTRIBUTE = re.compile(r"""\s(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
 _TAG_WITH_ANCHOR = re.compile(r"<[a-zA-Z][^>]*\s(?:id|name)\s*=[^>]*>", re.I | re.S)
 TEXT_SCAN = 400_000  # characters of markup read for the text: MAX_TOKENS words need far fewer
 _FIRST_TEXT_SCAN = 50_000  # the first window; it grows only while words are still missing
 _SCRIPT = re.compile(r"<script\b", re.I)
+_SCRIPT_BYTES = re.compile(rb"<script\b", re.I)
+# Bytes of a long page read first for its title and <h1>; most pages have both in the first.
+HEAD_WINDOWS = (8_192, 65_536)
 _BODY = re.compile(r"<body\b", re.I)
 
 
@@ -147,17 +153,71 @@ def _anchors(visible: str) -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=64)
+def _ascii_compatible(charset: str | None) -> bool:
+    """Whether ASCII markup is the same bytes in this charset (not so in UTF-16, say)."""
+    try:
+        return "<script".encode(charset or "utf-8") == b"<script"
+    except (LookupError, UnicodeError):
+        return False
+
+
+def _from_head(body: bytes, charset: str | None) -> tuple[str, str, bool] | None:
+    """The title, first <h1> and whether a script is present, from the page's first few
+    kilobytes (HEAD_WINDOWS, each tried in turn); None when only the whole page can tell."""
+    if not _ascii_compatible(charset):
+        return None
+    for window in HEAD_WINDOWS:
+        if len(body) <= window:
+            return None
+        found = _from_window(body, window, charset)
+        if found is not None:
+            return found
+    return None
+
+
+def _from_window(body: bytes, window: int, charset: str | None) -> tuple[str, str, bool] | None:
+    """What `_from_head` reads, if the first `window` bytes settle it as reading the whole page
+    would. They do when the title and the <h1> both close inside (what precedes a comment or
+    script cut by the window's end reads the same either way), and the script question is
+    answered there or by the raw bytes having no `<script` at all."""
+    markup, visible = _visible(body[:window], charset)
+    title = _TITLE.search(markup)
+    h1 = _H1.search(visible)
+    # The same first tags, closed before the window ends.
+    title = _TITLE_CLOSED.match(markup, title.start()) if title else None
+    h1 = _H1_CLOSED.match(visible, h1.start()) if h1 else None
+    if title is None or h1 is None:
+        return None
+    has_script = bool(_SCRIPT.search(markup))
+    if not has_script and _SCRIPT_BYTES.search(body, window - len("<script")):
+        return None  # one further on, perhaps inside a comment: read it all
+    return title.group(1), h1.group(1), has_script
+
+
 def parse_page(
     body: bytes, content_type: str | None, *, anchors: bool = True, tokens: bool = True
 ) -> Page:
     """`anchors=False` skips collecting ids and names (no cited URL has a fragment here);
-    `tokens=False` leaves an HTML page's words unread until `text_tokens` asks for them."""
+    `tokens=False` leaves an HTML page's words unread until `text_tokens` asks for them.
+    With neither, a long page is read only as far as its title and <h1> (`_from_head`)."""
     charset = declared_charset(content_type, body)
     if not looks_like_html(content_type, body):
         text_tokens: tuple[str, ...] = ()
         if media_type(content_type) == "text/plain":
             text_tokens = tuple(decode(body, charset).split(maxsplit=MAX_TOKENS)[:MAX_TOKENS])
         return Page(is_html=False, charset=charset, tokens=text_tokens)
+    head = None if anchors or tokens else _from_head(body, charset)
+    if head is not None:
+        title, h1, has_script = head
+        return Page(
+            is_html=True,
+            charset=charset,
+            title=collapse(_text_of(title)) or None,
+            h1=collapse(_text_of(h1)) or None,
+            tokens=None,
+            has_script=has_script,
+        )
     markup, visible = _visible(body, charset)
     title_match = _TITLE.search(markup)
     h1_match = _H1.search(visible)
