@@ -718,6 +718,7 @@ def profile_linkcheck(
         "--output",
         str(raw),
         "--nonblocking",
+        "--subprocesses",  # linkcheck checks a large run in worker processes
         "--",
     ]
     with open(work / "py-spy.log", "wb") as log:
@@ -751,6 +752,8 @@ def summarize_collapsed(path: Path, top: int) -> dict[str, Any]:
             continue
         count = int(count_text)
         frames = [frame_name(f) for f in stack.split(";")]
+        if frames[-1].startswith("_worker (concurrent/futures/thread.py"):
+            continue  # an idle executor thread waiting for work, which py-spy counts as busy
         samples += count
         self_counts[frames[-1]] += count
         for frame in set(frames):
