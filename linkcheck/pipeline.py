@@ -287,7 +287,9 @@ def _check_results(
 
     processes = 1 if recorder is not None else process_count(config, urls)
     if processes > 1:
-        return check_urls_in_processes(urls, config, processes=processes, bodies_for=bodies_for)
+        return check_urls_in_processes(
+            urls, config, client, processes=processes, bodies_for=bodies_for
+        )
     return check_urls(urls, client, config, recorder=recorder)
 
 

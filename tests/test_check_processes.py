@@ -9,12 +9,13 @@ import dataclasses
 import itertools
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from servers.scenario import FAST, Scenario, check_all
 
-from linkcheck.check import CheckConfig, CheckResult
+from linkcheck.check import CheckConfig, CheckResult, make_client
 from linkcheck.check.processes import (
     PARALLEL_MIN_URLS,
     check_urls_in_processes,
@@ -36,9 +37,14 @@ def in_processes(
     bodies_for: tuple[str, ...] = (),
 ) -> dict[str, CheckResult]:
     async def collect() -> dict[str, CheckResult]:
-        results = check_urls_in_processes(urls, config, processes=processes, bodies_for=bodies_for)
-        async with contextlib.aclosing(results):
-            return {result.url: result async for result in results}
+        # This process's own client is for groups no worker can take; the CA bundle is the
+        # workers' business (one test makes it vanish).
+        async with make_client(dataclasses.replace(config, ca_bundle=None)) as client:
+            results = check_urls_in_processes(
+                urls, config, client, processes=processes, bodies_for=bodies_for
+            )
+            async with contextlib.aclosing(results):
+                return {result.url: result async for result in results}
 
     return run_sync(collect())
 
@@ -154,8 +160,9 @@ def test_a_worker_that_dies_costs_only_its_own_urls(servers: Scenario) -> None:
 
     async def run() -> dict[str, CheckResult]:
         found: dict[str, CheckResult] = {}
-        results = check_urls_in_processes([*quick, *stuck], FAST, processes=2)
-        async with contextlib.aclosing(results):
+        client = make_client(FAST)
+        results = check_urls_in_processes([*quick, *stuck], FAST, client, processes=2)
+        async with client, contextlib.aclosing(results):
             async for result in results:
                 found[result.url] = result
                 if set(quick) <= set(found) and not set(stuck) & set(found):
@@ -177,8 +184,9 @@ def test_stopping_early_stops_the_workers(servers: Scenario) -> None:
     urls = [servers.url("a", "/ok")] + [servers.url("b", f"/hang?s=3&n={i}") for i in range(3)]
 
     async def first_then_stop() -> tuple[str, list[int]]:
-        results = check_urls_in_processes(urls, FAST, processes=2)
-        async with contextlib.aclosing(results):
+        client = make_client(FAST)
+        results = check_urls_in_processes(urls, FAST, client, processes=2)
+        async with client, contextlib.aclosing(results):
             async for result in results:
                 running = worker_pids()
                 return result.url, running
@@ -205,6 +213,22 @@ def test_a_worker_that_cannot_start_its_job_reports_why(
         assert verdict.detail is not None and "failed" in verdict.detail
         assert "FileNotFoundError" in verdict.detail
     assert servers.total() == 0
+
+
+def test_without_subprocesses_the_groups_are_checked_here(
+    servers: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    urls = [servers.url(host, path) for host in ("a", "b") for path in MIXED]
+    alone = check_all(urls)
+    requests_alone = servers.total()
+    servers.reset()
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # no process can start
+    here = in_processes(urls)
+    assert worker_pids() == []
+    for url in urls:
+        timed = dataclasses.replace(alone[url].verdict, elapsed=here[url].verdict.elapsed)
+        assert here[url].verdict == timed, url
+    assert servers.total() == requests_alone
 
 
 # --- the command line ----------------------------------------------------------------------

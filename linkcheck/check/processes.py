@@ -21,8 +21,10 @@ import pickle
 import sys
 from collections.abc import AsyncGenerator, Collection, Sequence
 
+import httpx
+
 from linkcheck.check.config import CheckConfig
-from linkcheck.check.engine import CheckResult, host_of
+from linkcheck.check.engine import CheckResult, check_urls, host_of
 from linkcheck.check.worker import FRAME_HEADER, Job
 from linkcheck.models import Status, Verdict
 
@@ -94,6 +96,7 @@ _Message = list[CheckResult] | str | None  # a batch; why the worker failed; the
 async def check_urls_in_processes(
     urls: Sequence[str],
     config: CheckConfig,
+    client: httpx.AsyncClient,
     *,
     processes: int,
     bodies_for: Collection[str] = (),
@@ -103,15 +106,17 @@ async def check_urls_in_processes(
     pages; sending every body across would cost more than checking it).
 
     Each worker makes its own client from `config` and this process's environment (proxies
-    included). Wrap the iterator in `contextlib.aclosing` when stopping early: the workers are
-    stopped at once rather than when the generator is collected."""
+    included). `client` checks a group here when its process cannot be started (a sandbox
+    without subprocesses, say). Wrap the iterator in `contextlib.aclosing` when stopping
+    early: the workers are stopped at once rather than when the generator is collected."""
     groups = split_by_host(urls, processes)
     shares = share_of_concurrency(config.concurrency, [len(group) for group in groups])
     wanted = set(bodies_for)
     queue: asyncio.Queue[tuple[int, _Message]] = asyncio.Queue()
-    workers: list[asyncio.subprocess.Process] = []
+    workers: dict[int, asyncio.subprocess.Process] = {}
     tasks: list[asyncio.Task[None]] = []
-    errors: list[bytearray] = []
+    errors = [bytearray() for _ in groups]
+    missing = [dict.fromkeys(group) for group in groups]  # not yet reported, in order
     try:
         for index, (group, share) in enumerate(zip(groups, shares, strict=True)):
             job = Job(
@@ -119,13 +124,15 @@ async def check_urls_in_processes(
                 config=dataclasses.replace(config, concurrency=share, processes=1),
                 bodies_for=frozenset(url for url in group if url in wanted),
             )
-            worker = await _start_worker(job)
-            workers.append(worker)
-            errors.append(bytearray())
+            try:
+                worker = await _start_worker(job)
+            except OSError:
+                tasks.append(asyncio.create_task(_check_here(job, client, index, queue)))
+                continue
+            workers[index] = worker
             assert worker.stdout is not None and worker.stderr is not None
             tasks.append(asyncio.create_task(_read_frames(worker.stdout, index, queue)))
             tasks.append(asyncio.create_task(_keep_tail(worker.stderr, errors[index])))
-        missing = [dict.fromkeys(group) for group in groups]  # not yet reported, in order
         running = len(groups)
         while running:
             index, message = await queue.get()
@@ -136,13 +143,14 @@ async def check_urls_in_processes(
                 continue
             running -= 1
             if missing[index]:  # the worker ended before it reported everything
-                why = await _why_stopped(workers[index], message, errors[index])
+                why = await _why_stopped(workers.get(index), message, errors[index])
                 lost = Verdict(Status.UNREACHABLE, "error", detail=why)
                 for url in missing[index]:
                     yield CheckResult(url, lost, None, None)
                 missing[index].clear()
     finally:
-        await _stop(workers, tasks)
+        finished = [index for index, left in enumerate(missing) if not left]
+        await _stop(workers, finished, tasks)
 
 
 async def _start_worker(job: Job) -> asyncio.subprocess.Process:
@@ -195,10 +203,12 @@ async def _keep_tail(stream: asyncio.StreamReader, tail: bytearray) -> None:
 
 
 async def _why_stopped(
-    worker: asyncio.subprocess.Process, message: _Message, stderr_tail: bytearray
+    worker: asyncio.subprocess.Process | None, message: _Message, stderr_tail: bytearray
 ) -> str:
     if isinstance(message, str):
         return f"internal error: the checking process failed: {message}"
+    if worker is None:
+        return "internal error: checking stopped early"
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(worker.wait(), _STOP_WAIT)
     lines = stderr_tail.decode("utf-8", "replace").strip().splitlines()
@@ -206,14 +216,19 @@ async def _why_stopped(
     return f"internal error: the checking process exited with code {worker.returncode}{said}"
 
 
-async def _stop(workers: list[asyncio.subprocess.Process], tasks: list[asyncio.Task[None]]) -> None:
-    """Stop what still runs: a finished run has nothing left; an interrupted one ends its
-    workers (terminate, then kill after _STOP_WAIT) before returning."""
-    for worker in workers:
-        if worker.returncode is None:
+async def _stop(
+    workers: dict[int, asyncio.subprocess.Process],
+    finished: list[int],
+    tasks: list[asyncio.Task[None]],
+) -> None:
+    """A worker that reported everything is given _STOP_WAIT to exit by itself (it closes its
+    connections); any other one (the run was stopped early) is terminated at once. Either is
+    killed if it outlives that, and waited for, so none is left behind."""
+    for index, worker in workers.items():
+        if index not in finished and worker.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 worker.terminate()
-    for worker in workers:
+    for worker in workers.values():
         try:
             await asyncio.wait_for(worker.wait(), _STOP_WAIT)
         except TimeoutError:
@@ -223,3 +238,15 @@ async def _stop(workers: list[asyncio.subprocess.Process], tasks: list[asyncio.T
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _check_here(
+    job: Job, client: httpx.AsyncClient, index: int, queue: asyncio.Queue[tuple[int, _Message]]
+) -> None:
+    """A group checked in this process, reported like a worker's (one result per batch)."""
+    try:
+        async with contextlib.aclosing(check_urls(job.urls, client, job.config)) as results:
+            async for result in results:
+                queue.put_nowait((index, [result]))
+    finally:
+        queue.put_nowait((index, None))
