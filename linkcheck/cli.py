@@ -59,18 +59,15 @@ def _root(
     ] = False,
 ) -> None:
     """Citation and link-integrity checker for policy documents."""
-    import gc
     import logging
+
+    from linkcheck.entry import tune_collector
 
     # pypdf logs repairs of damaged files ("EOF marker not found") as warnings; a PDF that
     # cannot be read is reported once, as an input problem, instead. (Set here, before any
     # command runs, rather than on every start: `--help` does not need logging.)
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    # A run allocates millions of short-lived objects (responses, headers, page text), and the
-    # collector ran every 700 of them. Every 10,000: about 5 % less CPU on 3,000 links, the
-    # same peak memory on 10,000 (PERFORMANCE.md). The command owns its process; the library
-    # leaves the collector alone.
-    gc.set_threshold(10_000, 10, 10)
+    tune_collector()
 
 
 def _stderr_console(quiet: bool) -> "Console":

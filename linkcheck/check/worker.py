@@ -22,6 +22,7 @@ from typing import BinaryIO
 from linkcheck.check.client import make_client
 from linkcheck.check.config import CheckConfig
 from linkcheck.check.engine import CheckResult, check_urls
+from linkcheck.entry import tune_collector
 
 FRAME_HEADER = struct.Struct(">Q")
 
@@ -68,6 +69,7 @@ async def _check_and_send(job: Job, out: BinaryIO) -> None:
 def main() -> int:
     # Ctrl-C reaches the whole process group: the parent decides, and stops its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tune_collector()
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write into the frames
     job = pickle.load(sys.stdin.buffer)
