@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -161,11 +162,27 @@ def _write_outputs(
             sys.stdout.writelines(chunks)
             continue
         try:
-            with path.open("w", encoding="utf-8") as file:
-                file.writelines(chunks)
+            _write_whole(path, chunks)
         except OSError as error:
             message = f"cannot write {path}: {error.strerror}"
             raise typer.BadParameter(message, param_hint="--output") from None
+
+
+def _write_whole(path: Path, chunks: Iterable[str]) -> None:
+    """Write beside `path`, then rename: a run stopped while writing leaves the previous
+    report whole, never half of a new one. A device or pipe (/dev/null, /dev/stdout) is
+    written as it is."""
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8") as file:
+            file.writelines(chunks)
+        return
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8") as file:
+            file.writelines(chunks)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _report_problems(report: "Report") -> None:

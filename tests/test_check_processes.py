@@ -9,7 +9,11 @@ import dataclasses
 import itertools
 import json
 import os
+import pickle
+import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +27,7 @@ from linkcheck.check.processes import (
     share_of_concurrency,
     split_by_host,
 )
+from linkcheck.check.worker import Job
 from linkcheck.cli import main
 from linkcheck.models import Status
 from linkcheck.pipeline import run_sync
@@ -215,14 +220,79 @@ def test_a_worker_that_cannot_start_its_job_reports_why(
     assert servers.total() == 0
 
 
+def test_a_worker_that_speaks_nonsense_costs_its_urls_not_the_run(
+    servers: Scenario, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Something that is not our worker (another version, say) answers with a frame that does
+    # not unpickle: its URLs get an error, and the run ends rather than waiting forever.
+    impostor = tmp_path / "python"
+    impostor.write_text("#!/bin/sh\nprintf '\\0\\0\\0\\0\\0\\0\\0\\5junk!'\ncat >/dev/null\n")
+    impostor.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(impostor))
+    urls = [servers.url("a", "/ok"), servers.url("b", "/ok")]
+
+    found: list[dict[str, CheckResult]] = []
+    run = threading.Thread(target=lambda: found.append(in_processes(urls)), daemon=True)
+    run.start()
+    run.join(30)  # a daemon thread: a regression that waits forever fails here, not hangs
+    assert found, "the run did not end"
+    results = found[0]
+    for url in urls:
+        verdict = results[url].verdict
+        assert (verdict.status, verdict.reason) == (Status.UNREACHABLE, "error")
+        assert verdict.detail is not None and "unreadable result" in verdict.detail
+    assert servers.total() == 0
+
+
+def test_a_module_in_the_working_directory_cannot_stand_in_for_the_workers_own(
+    servers: Scenario, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The working directory is the audited repository in CI: it must not be on the path.
+    (tmp_path / "certifi.py").write_text("raise ImportError('shadowed certifi')\n")
+    monkeypatch.chdir(tmp_path)
+    urls = [servers.url("a", "/ok"), servers.url("b", "/gone")]
+    results = in_processes(urls)
+    assert results[urls[0]].verdict.status is Status.OK
+    assert results[urls[1]].verdict.status is Status.BROKEN
+
+
+def test_a_worker_stops_when_its_parent_is_gone(servers: Scenario) -> None:
+    # Its stdin stays open while the parent lives; at its end the worker exits, even with
+    # checks still waiting (here: hanging pages, one at a time, 2 s each).
+    config = dataclasses.replace(FAST, host_concurrency=1, retries=0)
+    job = Job(tuple(servers.url("b", f"/hang?s=3&n={i}") for i in range(6)), config, frozenset())
+    worker = subprocess.Popen(
+        [sys.executable, "-P", "-m", "linkcheck.check.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert worker.stdin is not None
+        worker.stdin.write(pickle.dumps(job))
+        worker.stdin.flush()
+        deadline = time.monotonic() + 10
+        while not servers.seen("b") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert servers.seen("b"), "the worker never started checking"
+        worker.stdin.close()
+        assert worker.wait(timeout=5) == 0  # well before its six checks could end
+        assert servers.total("b") <= 2
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+
+
+@pytest.mark.parametrize("executable", ["/nonexistent/python", None])
 def test_without_subprocesses_the_groups_are_checked_here(
-    servers: Scenario, monkeypatch: pytest.MonkeyPatch
+    servers: Scenario, monkeypatch: pytest.MonkeyPatch, executable: str | None
 ) -> None:
     urls = [servers.url(host, path) for host in ("a", "b") for path in MIXED]
     alone = check_all(urls)
     requests_alone = servers.total()
     servers.reset()
-    monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # no process can start
+    monkeypatch.setattr(sys, "executable", executable)  # no process can start
     here = in_processes(urls)
     assert worker_pids() == []
     for url in urls:

@@ -275,6 +275,10 @@ _HEADS = {
     ),
     "no-title": _long_page("<html><body><h1>Only a heading</h1>", "<svg><title>Icon</title></svg>"),
     "h1-in-script": _long_page("<title>T</title><script>'<h1>fake</h1>'</script><h1>Real</h1>"),
+    "tag-cut-at-the-edge": (
+        "<title>T</title><h1>H</h1>" + "x" * (HEAD_WINDOWS[0] - 33) + "<scripted-widget>"
+    ).encode()
+    + _long_page(""),
 }
 
 
@@ -282,8 +286,14 @@ _HEADS = {
 def test_reading_only_the_head_of_a_long_page_changes_nothing(name: str) -> None:
     body = _HEADS[name]
     assert len(body) > HEAD_WINDOWS[-1]
-    for content_type in ("text/html; charset=utf-8", "text/html; charset=utf-16", None):
-        encoded = body.decode().encode("utf-16") if "16" in (content_type or "") else body
+    for content_type in (
+        "text/html; charset=utf-8",
+        "text/html; charset=utf-16",
+        "text/html; charset=utf-7",
+        None,
+    ):
+        charset = (content_type or "").partition("charset=")[2]
+        encoded = body.decode().encode(charset) if charset in ("utf-16", "utf-7") else body
         quick = parse_page(encoded, content_type, anchors=False, tokens=False)
         whole = parse_page(encoded, content_type, anchors=True, tokens=False)
         assert (quick.title, quick.h1, quick.has_script, quick.charset) == (
@@ -300,6 +310,13 @@ def test_the_head_of_a_long_page_gives_its_title_and_heading() -> None:
     assert parse_page(_HEADS["script-late"], "text/html", anchors=False, tokens=False).has_script
     commented = parse_page(_HEADS["script-in-late-comment"], None, anchors=False, tokens=False)
     assert not commented.has_script
+    edge = _HEADS["tag-cut-at-the-edge"]
+    assert edge.index(b"<scripted") + len(b"<script") == HEAD_WINDOWS[0]
+    assert not parse_page(edge, "text/html", anchors=False, tokens=False).has_script
+    # UTF-7 writes "<" as "+ADw-": a script with no "<script" bytes at all.
+    utf7 = _long_page("<title>T</title><h1>H</h1>", "+ADw-script+AD4-x()+ADw-/script+AD4-")
+    utf7_page = parse_page(utf7, "text/html; charset=utf-7", anchors=False, tokens=False)
+    assert utf7_page.has_script
     real = parse_page(_HEADS["h1-in-script"], "text/html", anchors=False, tokens=False)
     assert real.h1 == "Real"
     cut = parse_page(_HEADS["h1-cut-by-window"], "text/html", anchors=False, tokens=False)

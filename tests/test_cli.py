@@ -222,3 +222,37 @@ def test_help_loads_no_stage_of_the_pipeline() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "Usage: linkcheck" in done.stdout, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "LOADED []"
+
+
+def test_a_report_file_is_replaced_whole_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    import linkcheck.report
+    from linkcheck.cli import _write_outputs
+    from linkcheck.models import Report
+    from linkcheck.report import OutputFormat
+
+    document = tmp_path / "brief.md"
+    document.write_text("See [the data](https://data.example.org/table).\n", encoding="utf-8")
+    target = tmp_path / "report.json"
+    assert main(["extract", str(document), "-f", "json", "-o", str(target)]) == 0
+    first = json.loads(target.read_text(encoding="utf-8"))
+    assert [link["url"] for link in first["links"]] == ["https://data.example.org/table"]
+    assert {p.name for p in tmp_path.iterdir()} == {"brief.md", "report.json"}  # no leftovers
+
+    def broken(*args: object, **kwargs: object) -> object:
+        yield "{"
+        raise RuntimeError("stopped while writing")
+
+    monkeypatch.setattr(linkcheck.report, "render_chunks", broken)
+    report = Report(documents=(), links=(), claims=(), problems=())
+    with pytest.raises(RuntimeError):
+        _write_outputs(report, [(OutputFormat.JSON, target)])
+    assert json.loads(target.read_text(encoding="utf-8")) == first  # the old one, whole
+    assert {p.name for p in tmp_path.iterdir()} == {"brief.md", "report.json"}
+    monkeypatch.undo()
+    # A device is written in place, never replaced by a file.
+    assert main(["extract", str(document), "-f", "json", "-o", "/dev/null"]) == 0
+    assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)

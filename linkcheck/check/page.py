@@ -156,8 +156,10 @@ def _anchors(visible: str) -> frozenset[str]:
 @lru_cache(maxsize=64)
 def _ascii_compatible(charset: str | None) -> bool:
     """Whether ASCII markup is the same bytes in this charset (not so in UTF-16, say)."""
+    name = charset or "utf-8"
     try:
-        return "<script".encode(charset or "utf-8") == b"<script"
+        # Both ways: UTF-7, say, writes "<" as "+ADw-", so markup may hide in other bytes.
+        return "<script".encode(name) == b"<script" and b"+ADw-".decode(name) == "+ADw-"
     except (LookupError, UnicodeError):
         return False
 
@@ -189,7 +191,9 @@ def _from_window(body: bytes, window: int, charset: str | None) -> tuple[str, st
     h1 = _H1_CLOSED.match(visible, h1.start()) if h1 else None
     if title is None or h1 is None:
         return None
-    has_script = bool(_SCRIPT.search(markup))
+    script = _SCRIPT.search(markup)
+    # A "<script" that ends at the window's edge may go on as "<scripted-widget".
+    has_script = script is not None and script.end() < len(markup)
     if not has_script and _SCRIPT_BYTES.search(body, window - len("<script")):
         return None  # one further on, perhaps inside a comment: read it all
     return title.group(1), h1.group(1), has_script

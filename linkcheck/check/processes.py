@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import os
 import pickle
+import site
 import sys
 from collections.abc import AsyncGenerator, Collection, Sequence
 
@@ -34,6 +35,7 @@ MAX_PROCESSES = 4
 PARALLEL_MIN_URLS = 1000
 _STOP_WAIT = 5.0  # seconds a worker gets to exit before it is killed
 _ERROR_TAIL_BYTES = 4096  # of a worker's standard error, kept to explain its death
+_QUEUED_BATCHES = 16  # result batches received and not yet consumed, all workers together
 
 
 def usable_cores() -> int:
@@ -112,7 +114,9 @@ async def check_urls_in_processes(
     groups = split_by_host(urls, processes)
     shares = share_of_concurrency(config.concurrency, [len(group) for group in groups])
     wanted = set(bodies_for)
-    queue: asyncio.Queue[tuple[int, _Message]] = asyncio.Queue()
+    # Bounded: a consumer slower than the workers (judging claims, say) holds them back
+    # rather than letting their results and bodies pile up here.
+    queue: asyncio.Queue[tuple[int, _Message]] = asyncio.Queue(maxsize=_QUEUED_BATCHES)
     workers: dict[int, asyncio.subprocess.Process] = {}
     tasks: list[asyncio.Task[None]] = []
     errors = [bytearray() for _ in groups]
@@ -125,12 +129,18 @@ async def check_urls_in_processes(
                 bodies_for=frozenset(url for url in group if url in wanted),
             )
             try:
-                worker = await _start_worker(job)
-            except OSError:
+                worker = await _spawn_worker()
+            except (OSError, NotImplementedError, RuntimeError, TypeError, ValueError):
+                # No subprocesses here (a sandbox; an event loop without them, as Windows'
+                # selector loop): this group is checked in this process instead.
                 tasks.append(asyncio.create_task(_check_here(job, client, index, queue)))
                 continue
-            workers[index] = worker
-            assert worker.stdout is not None and worker.stderr is not None
+            workers[index] = worker  # known before anything can interrupt us: _stop ends it
+            assert worker.stdin is not None and worker.stdout is not None
+            assert worker.stderr is not None
+            # Not awaited: each worker reads its job once it has started, and they start
+            # side by side. stdin stays open: its end tells the worker that we are gone.
+            worker.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
             tasks.append(asyncio.create_task(_read_frames(worker.stdout, index, queue)))
             tasks.append(asyncio.create_task(_keep_tail(worker.stderr, errors[index])))
         running = len(groups)
@@ -153,16 +163,31 @@ async def check_urls_in_processes(
         await _stop(workers, finished, tasks)
 
 
-async def _start_worker(job: Job) -> asyncio.subprocess.Process:
-    """`python -m linkcheck.check.worker` with this process's interpreter and environment, and
-    this copy of linkcheck first on its path (a source checkout need not be installed)."""
+def _worker_path_entry() -> str | None:
+    """The directory to put on a worker's PYTHONPATH so that it imports this copy of
+    linkcheck: none when linkcheck is installed in site-packages (adding that directory to
+    PYTHONPATH would put it before the standard library); this checkout's root otherwise."""
     import linkcheck
 
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(linkcheck.__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(linkcheck.__file__)))
+    installed = {os.path.abspath(path) for path in site.getsitepackages()}
+    installed.add(os.path.abspath(site.getusersitepackages()))
+    return None if root in installed else root
+
+
+async def _spawn_worker() -> asyncio.subprocess.Process:
+    """`python -P -m linkcheck.check.worker` with this process's interpreter and environment.
+    -P: the working directory (the repository being audited, in CI) is not on its path, so
+    a file there cannot stand in for a module the worker imports."""
+    if not sys.executable or getattr(sys, "frozen", False):
+        raise RuntimeError("no Python interpreter to start")
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-    worker = await asyncio.create_subprocess_exec(
+    entry = _worker_path_entry()
+    if entry is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [entry, env.get("PYTHONPATH")]))
+    return await asyncio.create_subprocess_exec(
         sys.executable,
+        "-P",
         "-m",
         "linkcheck.check.worker",
         stdin=asyncio.subprocess.PIPE,
@@ -170,29 +195,30 @@ async def _start_worker(job: Job) -> asyncio.subprocess.Process:
         stderr=asyncio.subprocess.PIPE,
         env=env,
     )
-    assert worker.stdin is not None
-    worker.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-    with contextlib.suppress(ConnectionError):  # it died at once: its stderr will say why
-        await worker.stdin.drain()
-    worker.stdin.close()
-    return worker
 
 
 async def _read_frames(
     stream: asyncio.StreamReader, index: int, queue: asyncio.Queue[tuple[int, _Message]]
 ) -> None:
     """Hand each frame a worker writes to the queue, ending with its last word: None (done),
-    a string (why it failed), or None at an early end of file (its exit code will tell)."""
-    while True:
-        try:
+    a string (why it failed: its own message, or a frame that cannot be read), or None at an
+    early end of file (its exit code will tell). The last word is always given, so the
+    parent never waits for a worker that is gone."""
+    last: _Message = None
+    try:
+        while True:
             header = await stream.readexactly(FRAME_HEADER.size)
             message = pickle.loads(await stream.readexactly(FRAME_HEADER.unpack(header)[0]))
-        except asyncio.IncompleteReadError:
-            queue.put_nowait((index, None))
-            return
-        queue.put_nowait((index, message))
-        if not isinstance(message, list):
-            return
+            if not isinstance(message, list):
+                last = message
+                break
+            await queue.put((index, message))
+    except asyncio.IncompleteReadError:
+        last = None
+    except Exception as exc:  # a frame that does not unpickle: a foreign or broken worker
+        last = f"unreadable result ({type(exc).__name__}: {exc})"
+    # Every way out but cancellation (which only _stop does) ends here.
+    await queue.put((index, last))
 
 
 async def _keep_tail(stream: asyncio.StreamReader, tail: bytearray) -> None:
@@ -225,6 +251,8 @@ async def _stop(
     connections); any other one (the run was stopped early) is terminated at once. Either is
     killed if it outlives that, and waited for, so none is left behind."""
     for index, worker in workers.items():
+        if worker.stdin is not None:
+            worker.stdin.close()
         if index not in finished and worker.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 worker.terminate()
@@ -244,9 +272,10 @@ async def _check_here(
     job: Job, client: httpx.AsyncClient, index: int, queue: asyncio.Queue[tuple[int, _Message]]
 ) -> None:
     """A group checked in this process, reported like a worker's (one result per batch)."""
-    try:
+    # The engine gives every URL a verdict; should it fail anyway, the URLs it did not
+    # report get theirs from the caller ("checking stopped early").
+    with contextlib.suppress(Exception):
         async with contextlib.aclosing(check_urls(job.urls, client, job.config)) as results:
             async for result in results:
-                queue.put_nowait((index, [result]))
-    finally:
-        queue.put_nowait((index, None))
+                await queue.put((index, [result]))
+    await queue.put((index, None))

@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import pickle
 import signal
 import struct
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import BinaryIO
 
@@ -25,6 +27,7 @@ from linkcheck.check.engine import CheckResult, check_urls
 from linkcheck.entry import tune_collector
 
 FRAME_HEADER = struct.Struct(">Q")
+_MAX_BATCH = 256  # results waiting to be sent before the worker stops to let the parent catch up
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +58,8 @@ async def _check_and_send(job: Job, out: BinaryIO) -> None:
                 if result.body is not None and result.url not in job.bodies_for:
                     result = dataclasses.replace(result, body=None, charset=None)
                 batch.append(result)
+                if writing is not None and len(batch) >= _MAX_BATCH:
+                    await writing  # the parent is behind: hold the engine back, not memory
                 if writing is None or writing.done():
                     if writing is not None:
                         writing.result()  # a broken pipe ends the worker here
@@ -66,6 +71,11 @@ async def _check_and_send(job: Job, out: BinaryIO) -> None:
         write_frame(out, batch)
 
 
+def _exit_at_end_of_input() -> None:
+    sys.stdin.buffer.read()
+    os._exit(0)
+
+
 def main() -> int:
     # Ctrl-C reaches the whole process group: the parent decides, and stops its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -73,6 +83,9 @@ def main() -> int:
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write into the frames
     job = pickle.load(sys.stdin.buffer)
+    # The parent keeps our stdin open while it runs: its end means the parent has finished
+    # with us or is gone (killed, say), and either way no one will read what we check.
+    threading.Thread(target=_exit_at_end_of_input, daemon=True).start()
     try:
         asyncio.run(_check_and_send(job, out))
         write_frame(out, None)
