@@ -35,7 +35,7 @@ MAX_PROCESSES = 4
 PARALLEL_MIN_URLS = 1000
 _STOP_WAIT = 5.0  # seconds a worker gets to exit before it is killed
 _ERROR_TAIL_BYTES = 4096  # of a worker's standard error, kept to explain its death
-_QUEUED_BATCHES = 16  # result batches received and not yet consumed, all workers together
+_QUEUED_BATCHES = 4  # result batches received and not yet consumed, all workers together
 
 
 def usable_cores() -> int:

@@ -27,7 +27,10 @@ from linkcheck.check.engine import CheckResult, check_urls
 from linkcheck.entry import tune_collector
 
 FRAME_HEADER = struct.Struct(">Q")
-_MAX_BATCH = 256  # results waiting to be sent before the worker stops to let the parent catch up
+# Results (or bytes of their bodies) waiting to be sent before the worker stops to let the
+# parent catch up: bodies travel when claims are judged, and judging is the slower side.
+_MAX_BATCH = 256
+_MAX_BATCH_BYTES = 4_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +51,7 @@ async def _check_and_send(job: Job, out: BinaryIO) -> None:
     the pipe: whatever finished while the last batch was being written makes up the next."""
     loop = asyncio.get_running_loop()
     batch: list[CheckResult] = []
+    batch_bytes = 0  # of the bodies in `batch`
     writing: asyncio.Future[None] | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-send") as thread:
         async with (
@@ -58,13 +62,16 @@ async def _check_and_send(job: Job, out: BinaryIO) -> None:
                 if result.body is not None and result.url not in job.bodies_for:
                     result = dataclasses.replace(result, body=None, charset=None)
                 batch.append(result)
-                if writing is not None and len(batch) >= _MAX_BATCH:
+                batch_bytes += len(result.body or b"")
+                if writing is not None and (
+                    len(batch) >= _MAX_BATCH or batch_bytes >= _MAX_BATCH_BYTES
+                ):
                     await writing  # the parent is behind: hold the engine back, not memory
                 if writing is None or writing.done():
                     if writing is not None:
                         writing.result()  # a broken pipe ends the worker here
                     writing = loop.run_in_executor(thread, write_frame, out, batch)
-                    batch = []
+                    batch, batch_bytes = [], 0
         if writing is not None:
             await writing
     if batch:
