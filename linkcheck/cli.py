@@ -62,7 +62,7 @@ def _root(
     """Citation and link-integrity checker for policy documents."""
     import logging
 
-    from linkcheck.entry import tune_collector
+    from linkcheck.machine import tune_collector
 
     # pypdf logs repairs of damaged files ("EOF marker not found") as warnings; a PDF that
     # cannot be read is reported once, as an input problem, instead. (Set here, before any

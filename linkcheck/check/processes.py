@@ -27,9 +27,9 @@ import httpx
 from linkcheck.check.config import CheckConfig
 from linkcheck.check.engine import CheckResult, check_urls, host_of
 from linkcheck.check.worker import FRAME_HEADER, Job
+from linkcheck.machine import default_processes
 from linkcheck.models import Status, Verdict
 
-MAX_PROCESSES = 4
 # Fewer URLs than this are checked in this process: a worker costs about half a second of
 # CPU to start (a fresh interpreter importing httpx), which a short run does not win back.
 PARALLEL_MIN_URLS = 1000
@@ -38,21 +38,15 @@ _ERROR_TAIL_BYTES = 4096  # of a worker's standard error, kept to explain its de
 _QUEUED_BATCHES = 4  # result batches received and not yet consumed, all workers together
 
 
-def usable_cores() -> int:
-    if hasattr(os, "sched_getaffinity"):  # the cores this process may run on (containers)
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 def process_count(config: CheckConfig, urls: Sequence[str]) -> int:
     """How many processes check `urls`: `config.processes` when set, else one per core (at
-    most MAX_PROCESSES) for a run of at least PARALLEL_MIN_URLS. Never more than there are
-    hosts, nor than the concurrency allows (each process needs one request in flight)."""
+    most four: `default_processes`) for a run of at least PARALLEL_MIN_URLS. Never more than
+    there are hosts, nor than the concurrency allows (each needs one request in flight)."""
     asked = config.processes
     if asked is None:
         if len(urls) < PARALLEL_MIN_URLS:
             return 1
-        asked = min(usable_cores(), MAX_PROCESSES)
+        asked = default_processes()
     hosts = len({host_of(url) for url in urls})
     return max(1, min(asked, hosts, config.concurrency))
 
@@ -61,9 +55,10 @@ def split_by_host(urls: Sequence[str], parts: int) -> list[list[str]]:
     """Deal whole hosts out to `parts` groups with URL counts as even as possible (largest
     host first, each to the lightest group). Each group keeps the document order; empty
     groups are dropped."""
+    host_by_url = {url: host_of(url) for url in urls}  # each URL once, in document order
     by_host: dict[str, list[str]] = {}
-    for url in dict.fromkeys(urls):
-        by_host.setdefault(host_of(url), []).append(url)
+    for url, host in host_by_url.items():
+        by_host.setdefault(host, []).append(url)
     loads = [0] * max(1, parts)
     owner: dict[str, int] = {}
     for host, host_urls in sorted(by_host.items(), key=lambda item: -len(item[1])):
@@ -71,8 +66,8 @@ def split_by_host(urls: Sequence[str], parts: int) -> list[list[str]]:
         owner[host] = lightest
         loads[lightest] += len(host_urls)
     groups: list[list[str]] = [[] for _ in loads]
-    for url in dict.fromkeys(urls):
-        groups[owner[host_of(url)]].append(url)
+    for url, host in host_by_url.items():
+        groups[owner[host]].append(url)
     return [group for group in groups if group]
 
 

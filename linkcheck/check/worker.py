@@ -24,7 +24,7 @@ from typing import BinaryIO
 from linkcheck.check.client import make_client
 from linkcheck.check.config import CheckConfig
 from linkcheck.check.engine import CheckResult, check_urls
-from linkcheck.entry import tune_collector
+from linkcheck.machine import tune_collector
 
 FRAME_HEADER = struct.Struct(">Q")
 # Results (or bytes of their bodies) waiting to be sent before the worker stops to let the

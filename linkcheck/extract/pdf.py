@@ -14,7 +14,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import itertools
-import os
 import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 from linkcheck.errors import InputError
 from linkcheck.extract.dates import parse_date
 from linkcheck.extract.text import analyze_lines
+from linkcheck.machine import default_processes
 from linkcheck.models import (
     Document,
     Extraction,
@@ -72,7 +72,6 @@ class _Anchor:
 # pages (pypdf is pure Python: one process reads about 100 pages a second). Fewer pages are
 # not worth a process's start-up (0.2-0.3 s: it imports pypdf afresh).
 PARALLEL_MIN_PAGES = 64
-MAX_PROCESSES = 4
 
 
 class _DamagedPage(Exception):
@@ -86,7 +85,7 @@ class _DamagedPage(Exception):
 
 def extract_pdf(data: bytes, source: str, *, processes: int | None = None) -> Extraction:
     """`processes`: how many processes read the pages of a long PDF; None for one per core
-    (at most MAX_PROCESSES), 1 to stay in this process."""
+    (at most four: `machine.default_processes`), 1 to stay in this process."""
     try:
         import pypdf  # noqa: F401  (is the extra installed?)
         from pypdf.errors import DependencyError, FileNotDecryptedError
@@ -170,12 +169,7 @@ def _processes(asked: int | None, pages: int) -> int:
     if pages < PARALLEL_MIN_PAGES:
         return 1
     if asked is None:
-        asked = min(
-            len(os.sched_getaffinity(0))
-            if hasattr(os, "sched_getaffinity")
-            else (os.cpu_count() or 1),
-            MAX_PROCESSES,
-        )
+        asked = default_processes()
     return max(1, min(asked, pages // (PARALLEL_MIN_PAGES // 2)))
 
 
