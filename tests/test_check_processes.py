@@ -27,7 +27,7 @@ from linkcheck.check.processes import (
     share_of_concurrency,
     split_by_host,
 )
-from linkcheck.check.worker import Job
+from linkcheck.check.worker import FRAME_HEADER, Job
 from linkcheck.cli import main
 from linkcheck.models import Status
 from linkcheck.pipeline import run_sync
@@ -278,6 +278,40 @@ def test_a_worker_stops_when_its_parent_is_gone(servers: Scenario) -> None:
         worker.stdin.close()
         assert worker.wait(timeout=5) == 0  # well before its six checks could end
         assert servers.total("b") <= 2
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+
+
+def test_a_worker_that_has_sent_everything_exits_by_itself_and_cleanly(
+    servers: Scenario,
+) -> None:
+    # The parent keeps the worker's stdin open until the worker has exited, and waits for
+    # that exit before its report is done: the exit must not wait on the stdin watcher
+    # (which used to hold the input's lock: a 1 s wait, then a fatal error and SIGABRT).
+    job = Job((servers.url("a", "/ok"), servers.url("b", "/gone")), FAST, frozenset())
+    worker = subprocess.Popen(
+        [sys.executable, "-P", "-m", "linkcheck.check.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert worker.stdin is not None and worker.stdout is not None
+        worker.stdin.write(pickle.dumps(job))
+        worker.stdin.flush()
+        frames = []
+        while True:
+            (size,) = FRAME_HEADER.unpack(worker.stdout.read(FRAME_HEADER.size))
+            frames.append(pickle.loads(worker.stdout.read(size)))
+            if frames[-1] is None:
+                break
+        sent_everything = time.monotonic()
+        assert worker.wait(timeout=5) == 0
+        assert time.monotonic() - sent_everything < 0.5
+        assert sorted(result.url for batch in frames[:-1] for result in batch) == sorted(job.urls)
+        assert worker.stderr is not None and b"Fatal" not in worker.stderr.read()
     finally:
         if worker.poll() is None:
             worker.kill()

@@ -78,8 +78,11 @@ async def _check_and_send(job: Job, out: BinaryIO) -> None:
         write_frame(out, batch)
 
 
-def _exit_at_end_of_input() -> None:
-    sys.stdin.buffer.read()
+def _exit_at_end_of_input(fd: int) -> None:
+    # os.read, not sys.stdin: a thread blocked inside the buffered reader holds its lock,
+    # and the interpreter's shutdown then waits a second for it and aborts.
+    while os.read(fd, 65536):
+        pass
     os._exit(0)
 
 
@@ -92,7 +95,7 @@ def main() -> int:
     job = pickle.load(sys.stdin.buffer)
     # The parent keeps our stdin open while it runs: its end means the parent has finished
     # with us or is gone (killed, say), and either way no one will read what we check.
-    threading.Thread(target=_exit_at_end_of_input, daemon=True).start()
+    threading.Thread(target=_exit_at_end_of_input, args=(sys.stdin.fileno(),), daemon=True).start()
     try:
         asyncio.run(_check_and_send(job, out))
         write_frame(out, None)
@@ -106,4 +109,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # The parent waits for this exit before it reports: everything is sent and flushed, so
+    # the interpreter's teardown of the run's objects is skipped.
+    sys.stderr.flush()
+    os._exit(code)
