@@ -25,6 +25,7 @@ from typing import TypedDict
 import httpcore
 import httpx
 
+from linkcheck.check.connections import Head, OriginConnections
 from linkcheck.check.network import AddressRule, AsyncioBackend
 
 ProxyTable = Mapping[str, str]  # "http" / "https" / "all" / "no" → value, as in the environment
@@ -117,7 +118,7 @@ class _PoolOptions(TypedDict):
 
 @dataclass
 class _Pool:
-    connections: httpcore.AsyncConnectionPool
+    connections: OriginConnections | httpcore.AsyncConnectionPool  # direct | via a proxy
     in_flight: int = 0  # responses handed out and not yet closed
 
 
@@ -169,6 +170,8 @@ class OriginPools(httpx.AsyncBaseTransport):
         address_rule: AddressRule | None = None,
     ) -> None:
         self._ssl_context = ssl_context
+        # Offered to every HTTPS server; httpcore sets the same list for its connections.
+        ssl_context.set_alpn_protocols(["http/1.1", "h2"] if http2 else ["http/1.1"])
         self._http2 = http2
         self._per_origin = per_origin
         self._max_pools = max(1, max_pools)
@@ -183,15 +186,21 @@ class OriginPools(httpx.AsyncBaseTransport):
 
     def _open(self, url: httpx.URL) -> _Pool:
         proxy = proxy_for(url, self._proxies)
+        if proxy is None:
+            if url.scheme not in ("http", "https"):
+                raise httpcore.UnsupportedProtocol(f"unsupported URL scheme {url.scheme!r}")
+            port = url.port or (443 if url.scheme == "https" else 80)
+            origin = httpcore.Origin(url.raw_scheme, url.raw_host, port)
+            return _Pool(
+                OriginConnections(origin, self._direct, self._ssl_context, self._per_origin)
+            )
         options = _PoolOptions(
             ssl_context=self._ssl_context,
             max_connections=self._per_origin,
             max_keepalive_connections=self._per_origin,
             http2=self._http2,
-            network_backend=self._direct if proxy is None else self._to_proxy,
+            network_backend=self._to_proxy,
         )
-        if proxy is None:
-            return _Pool(httpcore.AsyncConnectionPool(**options))
         via = httpx.Proxy(proxy)
         if via.url.scheme in ("socks5", "socks5h"):  # needs httpx[socks] (socksio)
             return _Pool(
@@ -221,31 +230,39 @@ class OriginPools(httpx.AsyncBaseTransport):
         if pool is None:
             if len(self._pools) >= self._max_pools:
                 await self._close_idle()
-            pool = self._pools[key] = self._open(url)
+            with _as_httpx_errors():
+                pool = self._pools[key] = self._open(url)
         else:
             self._pools.move_to_end(key)
+        pool.in_flight += 1
+        try:
+            with _as_httpx_errors():
+                head = await self._send(pool.connections, request)
+        except BaseException:
+            pool.in_flight -= 1
+            raise
+        return httpx.Response(
+            status_code=head.status,
+            headers=head.headers,
+            stream=_ResponseStream(head.body, pool),
+            extensions=head.extensions,
+        )
+
+    @staticmethod
+    async def _send(
+        connections: OriginConnections | httpcore.AsyncConnectionPool, request: httpx.Request
+    ) -> Head:
+        if isinstance(connections, OriginConnections):
+            return await connections.send(request)
         assert isinstance(request.stream, httpx.AsyncByteStream)
         core_request = httpcore.Request(
             method=request.method,
-            url=_core_url(url),
+            url=_core_url(request.url),
             headers=request.headers.raw,
             content=request.stream,
             extensions=request.extensions,
         )
-        pool.in_flight += 1
-        try:
-            with _as_httpx_errors():
-                core_response = await pool.connections.handle_async_request(core_request)
-        except BaseException:
-            pool.in_flight -= 1
-            raise
-        assert isinstance(core_response.stream, AsyncIterable)
-        return httpx.Response(
-            status_code=core_response.status,
-            headers=core_response.headers,
-            stream=_ResponseStream(core_response.stream, pool),
-            extensions=core_response.extensions,
-        )
+        return Head.of(await connections.handle_async_request(core_request))
 
     async def aclose(self) -> None:
         pools = list(self._pools.values())
