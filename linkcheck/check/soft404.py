@@ -29,34 +29,34 @@ SIMILAR = 0.95
 # every path is what single-page apps serve, so sameness proves nothing there.
 APP_SHELL_TOKENS = 20
 
-_STRONG = tuple(
-    re.compile(pattern, re.I)
-    for pattern in (
-        r"\b(?:page|file|document|resource|article|content)s? (?:was |could )?not (?:be )?found\b",
-        r"\bpage (?:cannot|can't|can ?not|could not|couldn't) be found\b",
-        r"\b404\b.{0,40}\bnot found\b",
-        r"\bnot found\b.{0,40}\b404\b",
-        r"\berror:? ?404\b|\b404 error\b",
-        r"\bpage (?:does not|doesn't|no longer) exists?\b",
-        r"\bpage (?:is )?no longer available\b",
-        r"p[aá]gina no (?:encontrada|existe|disponible|se encuentra)",
-        r"no se (?:ha )?(?:encontr[oó]|pudo encontrar|encuentra) (?:la )?p[aá]gina",
-        r"p[aá]gina n[aã]o (?:encontrada|existe)",  # Portuguese
-        r"page (?:introuvable|non trouv[ée]e)",  # French
-        r"seite (?:wurde )?nicht gefunden",  # German
-    )
+
+def _any_of(*patterns: str) -> re.Pattern[str]:
+    """One alternation: a title is searched once, not once per phrase."""
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.I)
+
+
+_STRONG = _any_of(
+    r"\b(?:page|file|document|resource|article|content)s? (?:was |could )?not (?:be )?found\b",
+    r"\bpage (?:cannot|can't|can ?not|could not|couldn't) be found\b",
+    r"\b404\b.{0,40}\bnot found\b",
+    r"\bnot found\b.{0,40}\b404\b",
+    r"\berror:? ?404\b|\b404 error\b",
+    r"\bpage (?:does not|doesn't|no longer) exists?\b",
+    r"\bpage (?:is )?no longer available\b",
+    r"p[aá]gina no (?:encontrada|existe|disponible|se encuentra)",
+    r"no se (?:ha )?(?:encontr[oó]|pudo encontrar|encuentra) (?:la )?p[aá]gina",
+    r"p[aá]gina n[aã]o (?:encontrada|existe)",  # Portuguese
+    r"page (?:introuvable|non trouv[ée]e)",  # French
+    r"seite (?:wurde )?nicht gefunden",  # German
 )
-_WEAK = tuple(
-    re.compile(pattern, re.I)
-    for pattern in (
-        r"\bnot found\b",
-        r"(?:^|[|:\-–—]\s*)404(?:\s*[|:\-–—]|$)",
-        r"\bdoes(?:n't| not) exist\b",
-        r"\bno longer available\b",
-        r"\bno se encontr[oó]\b",
-        r"\bno existe\b",
-        r"\bya no est[aá] disponible\b",
-    )
+_WEAK = _any_of(
+    r"\bnot found\b",
+    r"(?:^|[|:\-–—]\s*)404(?:\s*[|:\-–—]|$)",
+    r"\bdoes(?:n't| not) exist\b",
+    r"\bno longer available\b",
+    r"\bno se encontr[oó]\b",
+    r"\bno existe\b",
+    r"\bya no est[aá] disponible\b",
 )
 SHORT_TITLE = 60
 
@@ -81,9 +81,9 @@ def says_missing(page: Page, url: str) -> str | None:
     for text in (page.title, page.h1):
         if not text:
             continue
-        if any(p.search(text) for p in _STRONG):
+        if _STRONG.search(text):
             return text
-        if len(text) <= SHORT_TITLE and any(p.search(text) for p in _WEAK):
+        if len(text) <= SHORT_TITLE and _WEAK.search(text):
             return text
     return None
 
