@@ -60,49 +60,58 @@ def progress_bar(console: Console, enabled: bool) -> Iterator[CheckProgress | No
 
 def print_summary(report: Report, console: Console, *, verbose: bool = False) -> None:
     """Counts by status and reason, then each problem with where it is cited and its claim."""
+    # One print: rich measures the terminal on every call, which for thousands of problem
+    # lines took longer than writing the JSON report.
+    console.print(*_summary_lines(report, verbose=verbose), sep="\n")
+
+
+def _summary_lines(report: Report, *, verbose: bool = False) -> list[Text]:
+    """The lines of `print_summary`, in order."""
+    lines: list[Text] = []
     statuses = Counter(link.verdict.status for link in report.links)
     line = Text(f"{len(report.links)} links in {len(report.documents)} document(s): ")
     for index, status in enumerate(sorted(statuses, key=lambda s: -statuses[s])):
         if index:
             line += Text(", ")
         line += Text(f"{statuses[status]} {status}", style=STATUS_STYLES[status])
-    console.print(line)
+    lines.append(line)
     reasons = Counter(
         (link.verdict.status, link.verdict.reason) for link in report.links if link.verdict.reason
     )
     for (status, reason), count in sorted(reasons.items(), key=lambda item: -item[1]):
-        console.print(Text(f"  {status:<12}{reason:<22}{count}", style=STATUS_STYLES[status]))
+        lines.append(Text(f"  {status:<12}{reason:<22}{count}", style=STATUS_STYLES[status]))
     support = Counter(
         str(o.support.verdict) for link in report.links for o in link.occurrences if o.support
     )
     if support:
         counts = ", ".join(f"{count} {verdict}" for verdict, count in sorted(support.items()))
-        console.print(Text(f"claim support: {counts}"))
+        lines.append(Text(f"claim support: {counts}"))
     shown = PROBLEM_STATUSES if verbose else PROBLEM_STATUSES[:3]
     problems = [link for link in report.links if link.verdict.status in shown]
     if problems:
-        console.print()
+        lines.append(Text())
     for link in problems:
         verdict = link.verdict
         head = Text(f"{verdict.status}", style=STATUS_STYLES[verdict.status])
         head += Text(f" {verdict.reason or ''} ", style="bold")
         head += Text(link.url)
-        console.print(head)
+        lines.append(head)
         if verdict.detail:
-            console.print(Text(f"    {verdict.detail}", style="dim"))
+            lines.append(Text(f"    {verdict.detail}", style="dim"))
         if verdict.final_url and verdict.final_url != link.url:
-            console.print(Text(f"    → {verdict.final_url}", style="yellow"))
+            lines.append(Text(f"    → {verdict.final_url}", style="yellow"))
         if link.archive is not None:
-            console.print(Text(f"    archived: {link.archive.url}", style="cyan"))
+            lines.append(Text(f"    archived: {link.archive.url}", style="cyan"))
         for occurrence in link.occurrences:
             where = occurrence.location
             place = f"{where.document}:{where.line or '?'}"
             if where.page is not None and where.page > 1:
                 place += f" (page {where.page})"
             claim = occurrence.claim.claim.text if occurrence.claim else "(no claim)"
-            console.print(Text(f"    {place}  ", style="dim") + Text(_shorten(claim, 110)))
+            lines.append(Text(f"    {place}  ", style="dim") + Text(_shorten(claim, 110)))
     for problem in report.problems:
-        console.print(Text(f"error: {problem.message}", style="bold red"))
+        lines.append(Text(f"error: {problem.message}", style="bold red"))
+    return lines
 
 
 def _shorten(text: str, width: int) -> str:
