@@ -9,7 +9,15 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -42,6 +50,7 @@ if TYPE_CHECKING:  # the network stack loads only when a run checks links
     from linkcheck.cache import CheckStore
     from linkcheck.check.config import CheckConfig
     from linkcheck.check.engine import CheckResult, Recorder
+    from linkcheck.check.processes import StartedWorkers
     from linkcheck.support import Scorer
 
 _SUPPORTED = SupportVerdict.SUPPORTED
@@ -62,7 +71,14 @@ def read_documents(
 ) -> tuple[list[Extraction], list[InputProblem]]:
     """Extract every document; the ones that cannot be read become problems, the rest go on."""
     sources, problems = gather_sources(paths, stdin=stdin, format=options.input_format)
+    return read_sources(sources, options, problems)
+
+
+def read_sources(
+    sources: Sequence[Source], options: ExtractOptions, problems: Sequence[InputProblem] = ()
+) -> tuple[list[Extraction], list[InputProblem]]:
     extractions = []
+    problems = list(problems)
     for source in sources:
         extraction = read_one(source, options)
         if isinstance(extraction, InputProblem):
@@ -173,9 +189,11 @@ async def run_audit(
     options: AuditOptions,
     progress: ProgressCallback | None = None,
     store: CheckStore | None = None,
+    workers: StartedWorkers | None = None,
 ) -> AuditResult:
     """Check, archive and judge support; the one async orchestrator of a run. With a check
-    store, fresh checks are reused, every check is recorded, and the history rule applies."""
+    store, fresh checks are reused, every check is recorded, and the history rule applies.
+    `workers`: checking processes started ahead (the caller stops those left unused)."""
     if options.check is None:
         return AuditResult(report)
     from linkcheck.check import make_client
@@ -183,7 +201,9 @@ async def run_audit(
     scorer = _scorer(options)
     async with make_client(options.check) as client:
         with _warc_recorder(options.warc) as recorder:
-            checked = await _check(report, options, client, progress, recorder, store, scorer)
+            checked = await _check(
+                report, options, client, progress, recorder, store, scorer, workers
+            )
         report = checked.report
         if checked.offline:
             return AuditResult(report, offline=True)
@@ -231,6 +251,7 @@ async def _check(
     recorder: Recorder | None,
     store: CheckStore | None,
     scorer: Scorer | None = None,
+    workers: StartedWorkers | None = None,
 ) -> _Checked:
     """Check every unique URL once; judge live support as each page arrives, so a page's
     body is dropped as soon as it has been read (memory stays flat however many links)."""
@@ -252,7 +273,7 @@ async def _check(
         progress(len(cached), len(pending), "")
     # Bodies cross from a worker process only where a claim will be judged against them.
     bodies_for = [url for url in to_fetch if links[url].claims] if options.support else []
-    results = _check_results(to_fetch, client, options.check, recorder, bodies_for)
+    results = _check_results(to_fetch, client, options.check, recorder, bodies_for, workers)
     async with contextlib.aclosing(results):
         async for result in results:
             verdicts[result.url] = result.verdict
@@ -279,6 +300,7 @@ def _check_results(
     config: CheckConfig,
     recorder: Recorder | None,
     bodies_for: list[str],
+    workers: StartedWorkers | None = None,
 ) -> AsyncGenerator[CheckResult, None]:
     """A large run is checked by several processes, each owning whole hosts; a small one, or
     one whose exchanges are recorded (the WARC writer must see each), by this one."""
@@ -288,7 +310,7 @@ def _check_results(
     processes = 1 if recorder is not None else process_count(config, urls)
     if processes > 1:
         return check_urls_in_processes(
-            urls, config, client, processes=processes, bodies_for=bodies_for
+            urls, config, client, processes=processes, bodies_for=bodies_for, started=workers
         )
     return check_urls(urls, client, config, recorder=recorder)
 
@@ -510,18 +532,43 @@ async def audit_documents(
     """Read the documents (local paths, or web addresses downloaded first) and audit them."""
     local = [path for path in paths if not _is_web_address(path)]
     remote = [path for path in paths if _is_web_address(path)]
-    extractions, problems = read_documents(local, extract_options, stdin=stdin)
-    if remote:
-        fetched, failed = await fetch_documents(remote, options)
-        for source in fetched:
-            extraction = read_one(source, extract_options)
-            if isinstance(extraction, InputProblem):
-                problems.append(extraction)
-            else:
-                extractions.append(extraction)
-        problems.extend(failed)
-    report = assemble(extractions, problems)
-    return await run_audit(report, options, progress, store)
+    sources, problems = gather_sources(local, stdin=stdin, format=extract_options.input_format)
+    async with _workers_ahead(sources, options) as workers:
+        extractions, problems = read_sources(sources, extract_options, problems)
+        if remote:
+            fetched, failed = await fetch_documents(remote, options)
+            for source in fetched:
+                extraction = read_one(source, extract_options)
+                if isinstance(extraction, InputProblem):
+                    problems.append(extraction)
+                else:
+                    extractions.append(extraction)
+            problems.extend(failed)
+        report = assemble(extractions, problems)
+        return await run_audit(report, options, progress, store, workers)
+
+
+@contextlib.asynccontextmanager
+async def _workers_ahead(
+    sources: Sequence[Source], options: AuditOptions
+) -> AsyncIterator[StartedWorkers | None]:
+    """Checking processes started now, to be ready when the documents have been read, if
+    they look long enough to be checked by several (counting "://" is a rough guess; workers
+    left unused are stopped)."""
+    if options.check is None or options.warc is not None:
+        yield None
+        return
+    from linkcheck.check.processes import StartedWorkers, processes_ahead
+
+    count = processes_ahead(options.check, sum(source.data.count(b"://") for source in sources))
+    if not count:
+        yield None
+        return
+    workers = await StartedWorkers.start(count)
+    try:
+        yield workers
+    finally:
+        await workers.aclose()
 
 
 def _is_web_address(path: str) -> bool:

@@ -15,15 +15,20 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from servers.scenario import FAST, Scenario, check_all
 
+from linkcheck import pipeline
 from linkcheck.check import CheckConfig, CheckResult, make_client
+from linkcheck.check import processes as processes_module
 from linkcheck.check.processes import (
     PARALLEL_MIN_URLS,
+    StartedWorkers,
     check_urls_in_processes,
     process_count,
+    processes_ahead,
     share_of_concurrency,
     split_by_host,
 )
@@ -116,6 +121,14 @@ def test_how_many_processes() -> None:
     assert process_count(auto, one_host) == 1
     with pytest.raises(ValueError, match="processes"):
         CheckConfig(processes=0)
+
+
+def test_how_many_processes_to_start_ahead() -> None:
+    auto = CheckConfig(concurrency=64)
+    assert processes_ahead(auto, PARALLEL_MIN_URLS - 1) == 0
+    assert processes_ahead(dataclasses.replace(auto, processes=3), PARALLEL_MIN_URLS) == 3
+    assert processes_ahead(dataclasses.replace(auto, processes=1), 10 * PARALLEL_MIN_URLS) == 0
+    assert processes_ahead(CheckConfig(concurrency=2, processes=4), PARALLEL_MIN_URLS) == 2
 
 
 # --- against the scenario servers ----------------------------------------------------------
@@ -316,6 +329,91 @@ def test_a_worker_that_has_sent_everything_exits_by_itself_and_cleanly(
         if worker.poll() is None:
             worker.kill()
             worker.wait()
+
+
+def _count_spawns(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Each worker process started from now on adds to the returned list."""
+    spawned: list[int] = []
+    original = processes_module._spawn_worker
+
+    async def counting() -> asyncio.subprocess.Process:
+        spawned.append(1)
+        return await original()
+
+    monkeypatch.setattr(processes_module, "_spawn_worker", counting)
+    return spawned
+
+
+def test_workers_started_ahead_are_used_before_any_new_one(
+    servers: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    urls = [servers.url(host, path) for host in ("a", "b") for path in MIXED]
+    alone = check_all(urls)
+    servers.reset()
+
+    async def main() -> tuple[dict[str, CheckResult], int]:
+        started = await StartedWorkers.start(2)
+        spawned = _count_spawns(monkeypatch)
+        async with make_client(FAST) as client:
+            results = check_urls_in_processes(urls, FAST, client, processes=2, started=started)
+            async with contextlib.aclosing(results):
+                found = {result.url: result async for result in results}
+        await started.aclose()
+        return found, len(spawned)
+
+    results, spawned_later = run_sync(main())
+    assert spawned_later == 0
+    for url in urls:
+        timed = dataclasses.replace(alone[url].verdict, elapsed=results[url].verdict.elapsed)
+        assert results[url].verdict == timed, url
+    assert worker_pids() == []
+
+
+def test_workers_started_ahead_and_not_needed_exit_cleanly() -> None:
+    async def main() -> list[tuple[int | None, bytes]]:
+        started = await StartedWorkers.start(2)
+        workers = list(started._waiting)
+        await started.aclose()
+        return [(w.returncode, await w.stderr.read() if w.stderr else b"") for w in workers]
+
+    assert run_sync(main()) == [(0, b""), (0, b"")]
+    assert worker_pids() == []
+
+
+def test_an_audit_of_many_links_starts_its_workers_while_reading(
+    servers: Scenario,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(processes_module, "PARALLEL_MIN_URLS", 8)
+    spawned = _count_spawns(monkeypatch)
+    spawned_before_reading: list[int] = []
+    read_sources = pipeline.read_sources
+
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        spawned_before_reading.append(len(spawned))
+        return read_sources(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_sources", reading)
+    urls = [servers.url(host, f"/ok?n={n}") for host in ("a", "b") for n in range(5)]
+    document = tmp_path / "list.md"
+    common = ["audit", str(document), "-q", "-f", "json", "--archive", "none", "--no-cache"]
+    common += ["--host-interval", "0", "--timeout", "5", "--processes", "2", "--no-support"]
+    document.write_text("".join(f"- <{url}>\n" for url in urls), encoding="utf-8")
+    assert main(common) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {link["url"] for link in report["links"] if link["status"] == "ok"} == set(urls)
+    assert spawned_before_reading == [2] and len(spawned) == 2  # both ahead, none after
+    assert worker_pids() == []
+
+    # Fewer than PARALLEL_MIN_URLS: none ahead, and, with --processes, started when needed.
+    spawned.clear()
+    spawned_before_reading.clear()
+    document.write_text("".join(f"- <{url}>\n" for url in urls[3:7]), encoding="utf-8")
+    assert main(common) == 0
+    assert len(json.loads(capsys.readouterr().out)["links"]) == 4
+    assert spawned_before_reading == [0] and len(spawned) == 2
 
 
 @pytest.mark.parametrize("executable", ["/nonexistent/python", None])

@@ -36,6 +36,9 @@ PARALLEL_MIN_URLS = 1000
 _STOP_WAIT = 5.0  # seconds a worker gets to exit before it is killed
 _ERROR_TAIL_BYTES = 4096  # of a worker's standard error, kept to explain its death
 _QUEUED_BATCHES = 4  # result batches received and not yet consumed, all workers together
+# No subprocesses here (a sandbox; an event loop without them, as Windows' selector loop; no
+# interpreter to start).
+_CANNOT_SPAWN = (OSError, NotImplementedError, RuntimeError, TypeError, ValueError)
 
 
 def process_count(config: CheckConfig, urls: Sequence[str]) -> int:
@@ -49,6 +52,41 @@ def process_count(config: CheckConfig, urls: Sequence[str]) -> int:
         asked = default_processes()
     hosts = len({host_of(url) for url in urls})
     return max(1, min(asked, hosts, config.concurrency))
+
+
+def processes_ahead(config: CheckConfig, links_estimate: int) -> int:
+    """How many workers to start before the URLs are known, for a run expected to hold
+    about `links_estimate` links: what `process_count` will likely choose, or 0 where a run
+    that small is checked in this process."""
+    if links_estimate < PARALLEL_MIN_URLS:
+        return 0
+    count = min(config.processes or default_processes(), config.concurrency)
+    return count if count > 1 else 0
+
+
+class StartedWorkers:
+    """Checking processes started before their URLs are known, while the documents are still
+    being read, so that their start-up (a fresh interpreter importing httpx, about 0.2 s)
+    overlaps the reading. `check_urls_in_processes` takes them before starting any; the
+    owner stops the ones left over with `aclose` (they exit at the end of their input)."""
+
+    def __init__(self, workers: list[asyncio.subprocess.Process]) -> None:
+        self._waiting = workers
+
+    @classmethod
+    async def start(cls, count: int) -> StartedWorkers:
+        workers: list[asyncio.subprocess.Process] = []
+        with contextlib.suppress(*_CANNOT_SPAWN):  # then they are started (or not) later
+            for _ in range(count):
+                workers.append(await _spawn_worker())
+        return cls(workers)
+
+    def take(self) -> asyncio.subprocess.Process | None:
+        return self._waiting.pop(0) if self._waiting else None
+
+    async def aclose(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        await _stop(dict(enumerate(waiting)), list(range(len(waiting))), [])
 
 
 def split_by_host(urls: Sequence[str], parts: int) -> list[list[str]]:
@@ -97,15 +135,17 @@ async def check_urls_in_processes(
     *,
     processes: int,
     bodies_for: Collection[str] = (),
+    started: StartedWorkers | None = None,
 ) -> AsyncGenerator[CheckResult, None]:
     """Check every unique URL once, in up to `processes` worker processes; yield each result
     as it arrives. Bodies come back only for the URLs in `bodies_for` (the caller reads those
     pages; sending every body across would cost more than checking it).
 
     Each worker makes its own client from `config` and this process's environment (proxies
-    included). `client` checks a group here when its process cannot be started (a sandbox
-    without subprocesses, say). Wrap the iterator in `contextlib.aclosing` when stopping
-    early: the workers are stopped at once rather than when the generator is collected."""
+    included), or is one of `started`, taken first. `client` checks a group here when its
+    process cannot be started (a sandbox without subprocesses, say). Wrap the iterator in
+    `contextlib.aclosing` when stopping early: the workers are stopped at once rather than
+    when the generator is collected."""
     groups = split_by_host(urls, processes)
     shares = share_of_concurrency(config.concurrency, [len(group) for group in groups])
     wanted = set(bodies_for)
@@ -123,11 +163,11 @@ async def check_urls_in_processes(
                 config=dataclasses.replace(config, concurrency=share, processes=1),
                 bodies_for=frozenset(url for url in group if url in wanted),
             )
+            worker = started.take() if started is not None else None
             try:
-                worker = await _spawn_worker()
-            except (OSError, NotImplementedError, RuntimeError, TypeError, ValueError):
-                # No subprocesses here (a sandbox; an event loop without them, as Windows'
-                # selector loop): this group is checked in this process instead.
+                if worker is None:
+                    worker = await _spawn_worker()
+            except _CANNOT_SPAWN:  # this group is checked in this process instead
                 tasks.append(asyncio.create_task(_check_here(job, client, index, queue)))
                 continue
             workers[index] = worker  # known before anything can interrupt us: _stop ends it

@@ -92,7 +92,10 @@ def main() -> int:
     tune_collector()
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write into the frames
-    job = pickle.load(sys.stdin.buffer)
+    try:
+        job = pickle.load(sys.stdin.buffer)
+    except EOFError:  # started ahead of need, and not needed after all
+        return 0
     # The parent keeps our stdin open while it runs: its end means the parent has finished
     # with us or is gone (killed, say), and either way no one will read what we check.
     threading.Thread(target=_exit_at_end_of_input, args=(sys.stdin.fileno(),), daemon=True).start()
