@@ -38,7 +38,6 @@ from linkcheck.models import (
     Snapshot,
     Status,
     Support,
-    SupportVerdict,
     Verdict,
 )
 from linkcheck.urls import is_checkable, normalize_url, scheme_of
@@ -52,8 +51,8 @@ if TYPE_CHECKING:  # the network stack loads only when a run checks links
     from linkcheck.check.engine import CheckResult, Recorder
     from linkcheck.check.processes import StartedWorkers
     from linkcheck.support import Scorer
+    from linkcheck.support.live import LivePage
 
-_SUPPORTED = SupportVerdict.SUPPORTED
 T = TypeVar("T")
 
 
@@ -181,7 +180,6 @@ class AuditResult:
 # Statuses whose live page is gone: its snapshot is the evidence, and a supporting snapshot
 # means the citation drifted.
 _DEAD = frozenset({Status.BROKEN, Status.UNREACHABLE})
-_MAX_PAGE_CHARACTERS = 400_000  # text kept per page for judging: bodies are bounded anyway
 
 
 async def run_audit(
@@ -271,19 +269,33 @@ async def _check(
     to_fetch = [url for url in pending if url not in cached]
     if progress is not None:
         progress(len(cached), len(pending), "")
-    # Bodies cross from a worker process only where a claim will be judged against them.
-    bodies_for = [url for url in to_fetch if links[url].claims] if options.support else []
-    results = _check_results(to_fetch, client, options.check, recorder, bodies_for, workers)
+    claims = (
+        {url: _occurrence_claims(links[url]) for url in to_fetch if links[url].claims}
+        if options.support
+        else {}
+    )
+    # Where several processes check, each judges the pages it fetched; with an embedding
+    # scorer (one model, loaded here) the pages cross to this process instead.
+    results = _check_results(
+        to_fetch, client, options.check, recorder, claims, workers, judge_here=scorer is not None
+    )
     async with contextlib.aclosing(results):
-        async for result in results:
+        async for result, live in results:
             verdicts[result.url] = result.verdict
-            link = links[result.url]
-            if options.support and result.body is not None and link.claims:
-                text = _page_text(result.body, result.verdict.content_type, result.charset)
-                supports = _judge_live(link, text, scorer)
-                judged[result.url] = supports
-                if text and any(s is not None and s.verdict is not _SUPPORTED for s in supports):
-                    texts[result.url] = text
+            if live is None and result.body is not None and result.url in claims:
+                from linkcheck.support.live import judge_page
+
+                live = judge_page(
+                    claims[result.url],
+                    result.body,
+                    result.verdict.content_type,
+                    result.charset,
+                    scorer,
+                )
+            if live is not None:
+                judged[result.url] = live.supports
+                if live.text:
+                    texts[result.url] = live.text
             if progress is not None:
                 progress(len(verdicts), len(pending), result.url)
     fresh = {url: verdict for url, verdict in verdicts.items() if url not in cached}
@@ -294,25 +306,46 @@ async def _check(
     return _Checked(report, offline, judged, texts)
 
 
-def _check_results(
+def _occurrence_claims(link: Link) -> tuple[Claim | None, ...]:
+    return tuple(o.claim.claim if o.claim is not None else None for o in link.occurrences)
+
+
+async def _check_results(
     urls: list[str],
     client: httpx.AsyncClient,
     config: CheckConfig,
     recorder: Recorder | None,
-    bodies_for: list[str],
+    claims: dict[str, tuple[Claim | None, ...]],
     workers: StartedWorkers | None = None,
-) -> AsyncGenerator[CheckResult, None]:
-    """A large run is checked by several processes, each owning whole hosts; a small one, or
-    one whose exchanges are recorded (the WARC writer must see each), by this one."""
+    *,
+    judge_here: bool = False,
+) -> AsyncGenerator[tuple[CheckResult, LivePage | None], None]:
+    """Each result, with its claims judged (LivePage) where a worker judged them. A large run,
+    or one with many pages to judge, is checked by several processes, each owning whole
+    hosts; a small one, or one whose exchanges are recorded (the WARC writer must see each),
+    by this one, which leaves the judging to the caller."""
     from linkcheck.check import check_urls
     from linkcheck.check.processes import check_urls_in_processes, process_count
 
-    processes = 1 if recorder is not None else process_count(config, urls)
+    judged_there = 0 if judge_here else len(claims)
+    processes = 1 if recorder is not None else process_count(config, urls, judged_there)
     if processes > 1:
-        return check_urls_in_processes(
-            urls, config, client, processes=processes, bodies_for=bodies_for, started=workers
+        checked = check_urls_in_processes(
+            urls,
+            config,
+            client,
+            processes=processes,
+            bodies_for=claims if judge_here else (),
+            claims=None if judge_here else claims,
+            started=workers,
         )
-    return check_urls(urls, client, config, recorder=recorder)
+        async with contextlib.aclosing(checked):
+            async for item in checked:
+                yield item
+        return
+    async with contextlib.aclosing(check_urls(urls, client, config, recorder=recorder)) as one:
+        async for result in one:
+            yield result, None
 
 
 def _reuse_fresh(
@@ -381,13 +414,6 @@ def _record_and_apply_history(
     return dataclasses.replace(report, links=tuple(links))
 
 
-def _page_text(body: bytes, content_type: str | None, charset: str | None) -> str | None:
-    from linkcheck.support import page_text
-
-    text = page_text(body, content_type, charset)
-    return text[:_MAX_PAGE_CHARACTERS] if text else None
-
-
 def _scorer(options: AuditOptions) -> Scorer | None:
     """The optional embedding scorer, loaded once per run (None without the extra)."""
     if not (options.support and options.semantic):
@@ -395,24 +421,6 @@ def _scorer(options: AuditOptions) -> Scorer | None:
     from linkcheck.support import load_scorer
 
     return load_scorer()
-
-
-def _judge_live(
-    link: Link, text: str | None, scorer: Scorer | None = None
-) -> tuple[Support | None, ...]:
-    """Each claimed occurrence against the page, its passage index built once per page."""
-    from linkcheck.support import PassageIndex, judge, judge_index
-
-    if not text:
-        return tuple(
-            judge(o.claim.claim, None, "live") if o.claim is not None else None
-            for o in link.occurrences
-        )
-    index = PassageIndex.build(text)
-    return tuple(
-        judge_index(o.claim.claim, index, "live", scorer=scorer) if o.claim is not None else None
-        for o in link.occurrences
-    )
 
 
 async def _archive(
@@ -494,7 +502,9 @@ async def _snapshot_text(
     if content is None:
         return None
     body, content_type = content
-    return _page_text(body, content_type, None)
+    from linkcheck.support.live import bounded_page_text
+
+    return bounded_page_text(body, content_type, None)
 
 
 @contextlib.contextmanager
@@ -560,7 +570,11 @@ async def _workers_ahead(
         return
     from linkcheck.check.processes import StartedWorkers, processes_ahead
 
-    count = processes_ahead(options.check, sum(source.data.count(b"://") for source in sources))
+    count = processes_ahead(
+        options.check,
+        sum(source.data.count(b"://") for source in sources),
+        judging=options.support and not options.semantic,  # see _check: who judges the pages
+    )
     if not count:
         yield None
         return

@@ -24,6 +24,7 @@ from linkcheck import pipeline
 from linkcheck.check import CheckConfig, CheckResult, make_client
 from linkcheck.check import processes as processes_module
 from linkcheck.check.processes import (
+    PARALLEL_MIN_JUDGED,
     PARALLEL_MIN_URLS,
     StartedWorkers,
     check_urls_in_processes,
@@ -34,8 +35,10 @@ from linkcheck.check.processes import (
 )
 from linkcheck.check.worker import FRAME_HEADER, Job
 from linkcheck.cli import main
-from linkcheck.models import Status
+from linkcheck.machine import default_processes
+from linkcheck.models import Claim, Location, Status, SupportVerdict
 from linkcheck.pipeline import run_sync
+from linkcheck.support.live import LivePage, judge_page
 
 MIXED = ["/ok", "/gone", "/chain/1", "/temp", "/soft-en", "/anchors#findings", "/anchors#nope"]
 
@@ -54,7 +57,7 @@ def in_processes(
                 urls, config, client, processes=processes, bodies_for=bodies_for
             )
             async with contextlib.aclosing(results):
-                return {result.url: result async for result in results}
+                return {result.url: result async for result, _ in results}
 
     return run_sync(collect())
 
@@ -123,6 +126,17 @@ def test_how_many_processes() -> None:
         CheckConfig(processes=0)
 
 
+def test_pages_to_judge_make_workers_worth_their_start_up_sooner() -> None:
+    urls = [f"http://host{i % 8}.org/{i}" for i in range(PARALLEL_MIN_JUDGED)]
+    auto = CheckConfig(concurrency=64)
+    assert process_count(auto, urls) == 1
+    assert process_count(auto, urls, judged=PARALLEL_MIN_JUDGED - 1) == 1
+    assert process_count(auto, urls, judged=PARALLEL_MIN_JUDGED) == min(default_processes(), 8)
+    assert processes_ahead(auto, PARALLEL_MIN_JUDGED, judging=False) == 0
+    ahead = processes_ahead(auto, PARALLEL_MIN_JUDGED, judging=True)
+    assert ahead == (default_processes() if default_processes() > 1 else 0)
+
+
 def test_how_many_processes_to_start_ahead() -> None:
     auto = CheckConfig(concurrency=64)
     assert processes_ahead(auto, PARALLEL_MIN_URLS - 1) == 0
@@ -181,7 +195,7 @@ def test_a_worker_that_dies_costs_only_its_own_urls(servers: Scenario) -> None:
         client = make_client(FAST)
         results = check_urls_in_processes([*quick, *stuck], FAST, client, processes=2)
         async with client, contextlib.aclosing(results):
-            async for result in results:
+            async for result, _ in results:
                 found[result.url] = result
                 if set(quick) <= set(found) and not set(stuck) & set(found):
                     for pid in worker_pids():  # host b's worker is still waiting
@@ -205,7 +219,7 @@ def test_stopping_early_stops_the_workers(servers: Scenario) -> None:
         client = make_client(FAST)
         results = check_urls_in_processes(urls, FAST, client, processes=2)
         async with client, contextlib.aclosing(results):
-            async for result in results:
+            async for result, _ in results:
                 running = worker_pids()
                 return result.url, running
         raise AssertionError("no result")
@@ -323,12 +337,69 @@ def test_a_worker_that_has_sent_everything_exits_by_itself_and_cleanly(
         sent_everything = time.monotonic()
         assert worker.wait(timeout=5) == 0
         assert time.monotonic() - sent_everything < 0.5
-        assert sorted(result.url for batch in frames[:-1] for result in batch) == sorted(job.urls)
+        assert sorted(result.url for batch in frames[:-1] for result, _ in batch) == sorted(
+            job.urls
+        )
         assert worker.stderr is not None and b"Fatal" not in worker.stderr.read()
     finally:
         if worker.poll() is None:
             worker.kill()
             worker.wait()
+
+
+SUPPORTED_CLAIM = Claim(
+    "brief.md#1",
+    "The ministry publishes its annual report on regional trade, migration and water agreements.",
+    Location("brief.md", 1, 3, 1),
+)
+UNSUPPORTED_CLAIM = Claim(
+    "brief.md#2",
+    "Remittances to the region reached 63.3 billion dollars in 2023.",
+    Location("brief.md", 1, 5, 1),
+)
+
+
+@pytest.mark.parametrize("executable", [None, "/nonexistent/python"])
+def test_claims_are_judged_where_the_page_arrives_and_the_page_stays_there(
+    servers: Scenario, monkeypatch: pytest.MonkeyPatch, executable: str | None
+) -> None:
+    # Judged by the worker that fetched the page (or, without subprocesses, here): the same
+    # judgement as in one process, the page's text sent only where a claim was not supported
+    # (drift needs it), and no body at all.
+    ok_a, ok_b, gone = servers.url("a", "/ok"), servers.url("b", "/ok"), servers.url("b", "/gone")
+    claims = {
+        ok_a: (SUPPORTED_CLAIM, None),
+        ok_b: (UNSUPPORTED_CLAIM,),
+        gone: (SUPPORTED_CLAIM,),
+    }
+    if executable is not None:
+        monkeypatch.setattr(sys, "executable", executable)
+
+    async def collect() -> dict[str, tuple[CheckResult, LivePage | None]]:
+        async with make_client(FAST) as client:
+            results = check_urls_in_processes(
+                [ok_a, ok_b, gone], FAST, client, processes=2, claims=claims
+            )
+            async with contextlib.aclosing(results):
+                return {result.url: (result, live) async for result, live in results}
+
+    found = run_sync(collect())
+    alone = check_all([ok_a, ok_b])
+    for url in (ok_a, ok_b):
+        result, live = found[url]
+        assert result.body is None and live is not None
+        body = alone[url].body
+        assert body is not None
+        expected = judge_page(claims[url], body, "text/html", alone[url].charset)
+        assert live == expected
+    live_a, live_b = found[ok_a][1], found[ok_b][1]
+    assert live_a is not None and live_b is not None
+    assert live_a.supports[0] is not None and live_a.supports[1] is None
+    assert live_a.supports[0].verdict is SupportVerdict.SUPPORTED and live_a.text is None
+    assert live_b.supports[0] is not None
+    assert live_b.supports[0].verdict is not SupportVerdict.SUPPORTED
+    assert live_b.text is not None and "regional trade" in live_b.text
+    assert found[gone][1] is None  # no page: judged later, from the archive if any
 
 
 def _count_spawns(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -357,7 +428,7 @@ def test_workers_started_ahead_are_used_before_any_new_one(
         async with make_client(FAST) as client:
             results = check_urls_in_processes(urls, FAST, client, processes=2, started=started)
             async with contextlib.aclosing(results):
-                found = {result.url: result async for result in results}
+                found = {result.url: result async for result, _ in results}
         await started.aclose()
         return found, len(spawned)
 

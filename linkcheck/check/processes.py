@@ -20,19 +20,22 @@ import os
 import pickle
 import site
 import sys
-from collections.abc import AsyncGenerator, Collection, Sequence
+from collections.abc import AsyncGenerator, Collection, Mapping, Sequence
 
 import httpx
 
 from linkcheck.check.config import CheckConfig
 from linkcheck.check.engine import CheckResult, check_urls, host_of
-from linkcheck.check.worker import FRAME_HEADER, Job
+from linkcheck.check.worker import FRAME_HEADER, Checked, Job, judged
 from linkcheck.machine import default_processes
-from linkcheck.models import Status, Verdict
+from linkcheck.models import Claim, Status, Verdict
 
 # Fewer URLs than this are checked in this process: a worker costs about half a second of
 # CPU to start (a fresh interpreter importing httpx), which a short run does not win back.
 PARALLEL_MIN_URLS = 1000
+# Reading a page's text and judging its claims costs tens of milliseconds, so from this many
+# pages to judge, workers win back their start-up.
+PARALLEL_MIN_JUDGED = 50
 _STOP_WAIT = 5.0  # seconds a worker gets to exit before it is killed
 _ERROR_TAIL_BYTES = 4096  # of a worker's standard error, kept to explain its death
 _QUEUED_BATCHES = 4  # result batches received and not yet consumed, all workers together
@@ -41,24 +44,27 @@ _QUEUED_BATCHES = 4  # result batches received and not yet consumed, all workers
 _CANNOT_SPAWN = (OSError, NotImplementedError, RuntimeError, TypeError, ValueError)
 
 
-def process_count(config: CheckConfig, urls: Sequence[str]) -> int:
+def process_count(config: CheckConfig, urls: Sequence[str], judged: int = 0) -> int:
     """How many processes check `urls`: `config.processes` when set, else one per core (at
-    most four: `default_processes`) for a run of at least PARALLEL_MIN_URLS. Never more than
-    there are hosts, nor than the concurrency allows (each needs one request in flight)."""
+    most four: `default_processes`) for a run of at least PARALLEL_MIN_URLS, or with at
+    least PARALLEL_MIN_JUDGED pages whose claims the workers judge (`judged`). Never more
+    than there are hosts, nor than the concurrency allows (each needs one request in
+    flight)."""
     asked = config.processes
     if asked is None:
-        if len(urls) < PARALLEL_MIN_URLS:
+        if len(urls) < PARALLEL_MIN_URLS and judged < PARALLEL_MIN_JUDGED:
             return 1
         asked = default_processes()
     hosts = len({host_of(url) for url in urls})
     return max(1, min(asked, hosts, config.concurrency))
 
 
-def processes_ahead(config: CheckConfig, links_estimate: int) -> int:
+def processes_ahead(config: CheckConfig, links_estimate: int, *, judging: bool = False) -> int:
     """How many workers to start before the URLs are known, for a run expected to hold
-    about `links_estimate` links: what `process_count` will likely choose, or 0 where a run
-    that small is checked in this process."""
-    if links_estimate < PARALLEL_MIN_URLS:
+    about `links_estimate` links (their claims judged by the workers when `judging`): what
+    `process_count` will likely choose, or 0 where a run that small is checked in this
+    process."""
+    if links_estimate < (PARALLEL_MIN_JUDGED if judging else PARALLEL_MIN_URLS):
         return 0
     count = min(config.processes or default_processes(), config.concurrency)
     return count if count > 1 else 0
@@ -125,7 +131,7 @@ def share_of_concurrency(total: int, sizes: Sequence[int]) -> list[int]:
     return shares
 
 
-_Message = list[CheckResult] | str | None  # a batch; why the worker failed; the end
+_Message = list[Checked] | str | None  # a batch; why the worker failed; the end
 
 
 async def check_urls_in_processes(
@@ -135,11 +141,13 @@ async def check_urls_in_processes(
     *,
     processes: int,
     bodies_for: Collection[str] = (),
+    claims: Mapping[str, tuple[Claim | None, ...]] | None = None,
     started: StartedWorkers | None = None,
-) -> AsyncGenerator[CheckResult, None]:
+) -> AsyncGenerator[Checked, None]:
     """Check every unique URL once, in up to `processes` worker processes; yield each result
-    as it arrives. Bodies come back only for the URLs in `bodies_for` (the caller reads those
-    pages; sending every body across would cost more than checking it).
+    as it arrives, with its claims judged against the page by the worker for the URLs in
+    `claims` (LivePage; else None). Bodies come back only for the URLs in `bodies_for` (the
+    caller reads those pages; sending every body across would cost more than checking it).
 
     Each worker makes its own client from `config` and this process's environment (proxies
     included), or is one of `started`, taken first. `client` checks a group here when its
@@ -162,6 +170,7 @@ async def check_urls_in_processes(
                 urls=tuple(group),
                 config=dataclasses.replace(config, concurrency=share, processes=1),
                 bodies_for=frozenset(url for url in group if url in wanted),
+                claims={url: claims[url] for url in group if url in claims} if claims else {},
             )
             worker = started.take() if started is not None else None
             try:
@@ -182,16 +191,16 @@ async def check_urls_in_processes(
         while running:
             index, message = await queue.get()
             if isinstance(message, list):
-                for result in message:
-                    missing[index].pop(result.url, None)
-                    yield result
+                for checked in message:
+                    missing[index].pop(checked[0].url, None)
+                    yield checked
                 continue
             running -= 1
             if missing[index]:  # the worker ended before it reported everything
                 why = await _why_stopped(workers.get(index), message, errors[index])
                 lost = Verdict(Status.UNREACHABLE, "error", detail=why)
                 for url in missing[index]:
-                    yield CheckResult(url, lost, None, None)
+                    yield CheckResult(url, lost, None, None), None
                 missing[index].clear()
     finally:
         finished = [index for index, left in enumerate(missing) if not left]
@@ -312,5 +321,5 @@ async def _check_here(
     with contextlib.suppress(Exception):
         async with contextlib.aclosing(check_urls(job.urls, client, job.config)) as results:
             async for result in results:
-                await queue.put((index, [result]))
+                await queue.put((index, [judged(result, job)]))
     await queue.put((index, None))

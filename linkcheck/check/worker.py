@@ -1,10 +1,11 @@
 """A checking process: `python -m linkcheck.check.worker`, started by `check.processes`.
 
-It reads one job from standard input (a pickle of the URLs, the CheckConfig and the URLs whose
-bodies the parent wants), checks the URLs with the ordinary engine, and writes the results to
-standard output in frames: an 8-byte length, then a pickled list of CheckResults. A frame
-holding None ends the stream; a frame holding a string reports why the worker failed.
-Only the parent reads these pickles, and only from the process it started itself.
+It reads one job from standard input (a pickle of the URLs, the CheckConfig, the URLs whose
+bodies the parent wants and the claims to judge here), checks the URLs with the ordinary
+engine, and writes the results to standard output in frames: an 8-byte length, then a pickled
+list of (CheckResult, LivePage or None). A frame holding None ends the stream; a frame holding
+a string reports why the worker failed. Only the parent reads these pickles, and only from the
+process it started itself.
 """
 
 from __future__ import annotations
@@ -18,17 +19,22 @@ import signal
 import struct
 import sys
 import threading
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from linkcheck.check.client import make_client
 from linkcheck.check.config import CheckConfig
 from linkcheck.check.engine import CheckResult, check_urls
 from linkcheck.machine import tune_collector
+from linkcheck.models import Claim
+
+if TYPE_CHECKING:
+    from linkcheck.support.live import LivePage
 
 FRAME_HEADER = struct.Struct(">Q")
-# Results (or bytes of their bodies) waiting to be sent before the worker stops to let the
-# parent catch up: bodies travel when claims are judged, and judging is the slower side.
+# Results (or bytes of their bodies and kept texts) waiting to be sent before the worker stops
+# to let the parent catch up.
 _MAX_BATCH = 256
 _MAX_BATCH_BYTES = 4_000_000
 
@@ -38,6 +44,25 @@ class Job:
     urls: tuple[str, ...]
     config: CheckConfig
     bodies_for: frozenset[str]  # results for other URLs are sent without their body
+    # Judged here against the page when it arrives: each URL's claims, one per occurrence.
+    claims: Mapping[str, tuple[Claim | None, ...]] = dataclasses.field(default_factory=dict)
+
+
+Checked = tuple[CheckResult, "LivePage | None"]  # a result, and its claims judged if asked
+
+
+def judged(result: CheckResult, job: Job) -> Checked:
+    """The result as it leaves the worker: its claims judged when the job asks, and its body
+    dropped unless the job asks for it."""
+    live = None
+    claims = job.claims.get(result.url)
+    if claims is not None and result.body is not None:
+        from linkcheck.support.live import judge_page
+
+        live = judge_page(claims, result.body, result.verdict.content_type, result.charset)
+    if result.body is not None and result.url not in job.bodies_for:
+        result = dataclasses.replace(result, body=None, charset=None)
+    return result, live
 
 
 def write_frame(stream: BinaryIO, message: object) -> None:
@@ -50,19 +75,21 @@ async def _check_and_send(job: Job, out: BinaryIO) -> None:
     """Results go out in batches from one writing thread, so the event loop never waits on
     the pipe: whatever finished while the last batch was being written makes up the next."""
     loop = asyncio.get_running_loop()
-    batch: list[CheckResult] = []
-    batch_bytes = 0  # of the bodies in `batch`
+    batch: list[Checked] = []
+    batch_bytes = 0  # of the bodies and texts in `batch`
     writing: asyncio.Future[None] | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-send") as thread:
         async with (
             make_client(job.config) as client,
             contextlib.aclosing(check_urls(job.urls, client, job.config)) as results,
         ):
-            async for result in results:
-                if result.body is not None and result.url not in job.bodies_for:
-                    result = dataclasses.replace(result, body=None, charset=None)
-                batch.append(result)
-                batch_bytes += len(result.body or b"")
+            async for found in results:
+                result, live = judged(found, job)
+                if live is not None:
+                    # Judging takes a while: let the connections waiting on the loop move on.
+                    await asyncio.sleep(0)
+                batch.append((result, live))
+                batch_bytes += len(result.body or b"") + len(live.text or "" if live else "")
                 if writing is not None and (
                     len(batch) >= _MAX_BATCH or batch_bytes >= _MAX_BATCH_BYTES
                 ):
