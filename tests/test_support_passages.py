@@ -75,3 +75,28 @@ def test_a_query_with_no_known_term_finds_nothing() -> None:
     index = PassageIndex.build("\n\n".join(filler(50)))
     assert index.query("zeppelin quasar") == []
     assert PassageIndex.build("").query("anything") == []
+
+
+def test_indexing_by_sentence_scores_as_indexing_each_passage_whole() -> None:
+    # build() keeps the inverted index per sentence and sums a term's counts over the
+    # sentences of each passage when asked; the plain constructor indexes each passage's own
+    # text. Both are BM25 over the same passages and must agree to the last bit.
+    sentences = filler(120, seed=11)
+    sentences.insert(40, TARGET)
+    sentences.insert(90, "The agency counted 106,000 overdose deaths in the year 2022.")
+    text = "\n\n".join(sentences[:60]) + "\n\n" + " ".join(sentences[60:])
+    by_sentence = PassageIndex.build(text)
+    whole = PassageIndex(by_sentence.passages)
+    for query in (
+        "the cartels now control 30-35 percent of Mexican territory",
+        "overdose deaths at nearly 106,000 in 2022",
+        "farmers sold more tomatoes after a wet spring",
+        "orchestra symphony bridge cables",
+    ):
+        expected = [(hit.passage.index, hit.score) for hit in whole.query(query, k=10)]
+        assert expected  # each query meets some passages
+        assert [(hit.passage.index, hit.score) for hit in by_sentence.query(query, k=10)] == (
+            expected
+        )
+        for term in terms(query):
+            assert by_sentence.idf(term) == whole.idf(term)

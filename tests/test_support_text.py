@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from fpdf import FPDF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkcheck.support import page_text
+from linkcheck.support.text import _is_text
 
 ARTICLE = (
     "Provisional data show about 106,000 drug overdose deaths in 2021. "
@@ -96,6 +99,33 @@ def test_other_types_and_binary_junk_give_none() -> None:
     assert page_text(b'{"a": 1}', "application/json", None) is None
     assert page_text(bytes(range(256)) * 4, None, None) is None
     assert page_text(b"%PDF-1.4 broken", "application/pdf", None) is None
+
+
+def _is_text_by_category(text: str) -> bool:
+    """The rule as Unicode states it: control characters (Cc) but tab, line feed, form feed
+    and carriage return, and replacement marks, at most 2 % of the first 64 KB."""
+    sample = text[:65536]
+    bad = sum(
+        1
+        for char in sample
+        if char == "\ufffd" or (unicodedata.category(char) == "Cc" and char not in "\t\n\r\f")
+    )
+    return not text or bad <= 0.02 * len(sample)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [chr(c) for c in range(0x00, 0xA2)] + ["\ufffd", "\u2028", "é", "\U0001f600"]
+        ),
+        max_size=300,
+    ),
+    st.integers(min_value=0, max_value=400),
+)
+def test_text_and_binary_are_told_apart_by_unicode_categories(text: str, padding: int) -> None:
+    padded = "a" * padding + text  # around the 2 % line as well as far from it
+    assert _is_text(padded) == _is_text_by_category(padded)
 
 
 def test_untyped_html_is_sniffed() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import codecs
 import importlib
 import re
-import unicodedata
 import warnings
 from io import BytesIO
 from typing import Any, Literal
@@ -126,17 +125,17 @@ def _decode(body: bytes, charset: str | None, *, sniff_meta: bool) -> str | None
     return text if _is_text(text) else None
 
 
+# Unicode's control characters (category Cc: U+0000-U+001F, U+007F-U+009F) but tab, line
+# feed, form feed and carriage return; and the replacement mark of a failed decoding.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+
+
 def _is_text(text: str) -> bool:
     """Few control characters and replacement marks: not a binary file decoded by force."""
     if not text:
         return True
     sample = text[:65536]
-    bad = sum(
-        1
-        for char in sample
-        if char == "\ufffd" or (unicodedata.category(char) == "Cc" and char not in "\t\n\r\f")
-    )
-    return bad <= 0.02 * len(sample)
+    return len(_NOT_TEXT.findall(sample)) <= 0.02 * len(sample)
 
 
 def html_text(html: str) -> str:
