@@ -9,6 +9,7 @@ of the posting lists of its terms, never a scan of every passage.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import re
@@ -33,6 +34,7 @@ MAX_WORDS = 80
 MAX_SENTENCES = 3
 _LONG_SENTENCE = 8  # words: shorter units (headings, list items) do not count as sentences
 _CHUNK = 40  # words: a sentence longer than MAX_WORDS is cut into chunks this long
+_DIGIT = re.compile(r"\d")
 _PARAGRAPH = re.compile(r"(?:[^\n]|\n(?![ \t\r\f\v]*\n))+")
 K1 = 1.2
 B = 0.75
@@ -60,12 +62,13 @@ def _units(text: str) -> list[tuple[int, int, int]]:
             continue
         base = paragraph.start()
         for start, end in split_sentences(paragraph.group()):
+            count = len(paragraph.group()[start:end].split())
+            if not count:
+                continue
+            if count <= MAX_WORDS:
+                units.append((base + start, base + end, count))
+                continue
             spans = [m.span() for m in re.finditer(r"\S+", paragraph.group()[start:end])]
-            if not spans:
-                continue
-            if len(spans) <= MAX_WORDS:
-                units.append((base + start, base + end, len(spans)))
-                continue
             for first in range(0, len(spans), _CHUNK):
                 chunk = spans[first : first + _CHUNK]
                 units.append((base + start + chunk[0][0], base + start + chunk[-1][1], len(chunk)))
@@ -105,13 +108,20 @@ def split_passages(text: str) -> list[Passage]:
     return [passage for passage, _, _ in _passages(text, _units(text))]
 
 
+@functools.lru_cache(maxsize=16384)
+def _content_word_terms(word: str) -> tuple[str, ...]:
+    # Cached: a page repeats its words, and each costs a stemming otherwise.
+    return word_terms(word) if is_content_word(word) else ()
+
+
 def terms(text: str) -> list[str]:
     """The index terms of a text: word stems, long-word prefixes, and number values."""
     folded = fold(text)
     found: list[str] = []
     for word in words(folded):
-        if is_content_word(word):
-            found.extend(word_terms(word))
+        found.extend(_content_word_terms(word))
+    if not _DIGIT.search(folded):
+        return found
     for number in scan_numbers(folded):
         if is_year(number):
             found.append(value_term(float(number.digits)))
