@@ -189,6 +189,8 @@ def _is_chrome(tag: Tag) -> bool:
     name = tag.name
     if name in _CHROME:
         return not (name == "header" and tag.find_parent(["article", "main"]) is not None)
+    if not tag.attrs:  # most tags of a page: nothing below can apply
+        return False
     if _attr(tag, "role").lower() in _CHROME_ROLES:
         return True
     if tag.has_attr("hidden") or _attr(tag, "aria-hidden").lower() == "true":
