@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # the network stack loads only when a run checks links
     from linkcheck.check.processes import StartedWorkers
     from linkcheck.support import Scorer
     from linkcheck.support.live import LivePage
+    from linkcheck.support.spool import TextSpool
 
 T = TypeVar("T")
 
@@ -195,22 +196,28 @@ async def run_audit(
     if options.check is None:
         return AuditResult(report)
     from linkcheck.check import make_client
+    from linkcheck.support.spool import TextSpool
 
     scorer = _scorer(options)
-    async with make_client(options.check) as client:
+    archiving = options.archive is not None and options.archive_mode is not ArchiveMode.NONE
+    notes: list[str] = []
+    async with make_client(options.check) as client, contextlib.AsyncExitStack() as stack:
+        # Page texts wait (on disk) for the drift check only when there will be snapshots to
+        # compare them with.
+        texts = stack.enter_context(TextSpool()) if archiving and options.support else None
         with _warc_recorder(options.warc) as recorder:
             checked = await _check(
-                report, options, client, progress, recorder, store, scorer, workers
+                report, options, client, progress, recorder, store, scorer, workers, texts
             )
         report = checked.report
         if checked.offline:
             return AuditResult(report, offline=True)
-        notes: list[str] = []
         snapshots_for_support: dict[str, Snapshot] = {}
         limiter = None
-        if options.archive is not None and options.archive_mode is not ArchiveMode.NONE:
+        if archiving:
             from linkcheck.archive import ArchiveLimiter
 
+            assert options.archive is not None
             limiter = ArchiveLimiter(options.archive)
             report = await _archive(report, options, client, limiter)
             stopped = limiter.stop_message()
@@ -223,7 +230,7 @@ async def run_audit(
             report = await _judge_support(
                 report,
                 checked.judged,
-                checked.texts,
+                texts,
                 snapshots_for_support,
                 client,
                 options,
@@ -238,7 +245,6 @@ class _Checked:
     report: Report
     offline: bool
     judged: dict[str, tuple[Support | None, ...]]  # live support per occurrence, by URL
-    texts: dict[str, str]  # live text kept only where a claim was not supported (for drift)
 
 
 async def _check(
@@ -250,9 +256,11 @@ async def _check(
     store: CheckStore | None,
     scorer: Scorer | None = None,
     workers: StartedWorkers | None = None,
+    texts: TextSpool | None = None,
 ) -> _Checked:
     """Check every unique URL once; judge live support as each page arrives, so a page's
-    body is dropped as soon as it has been read (memory stays flat however many links)."""
+    body is dropped as soon as it has been read (memory stays flat however many links).
+    `texts` receives the live text of each page that failed a claim, for the drift check."""
     from linkcheck.check import network_unreachable
 
     assert options.check is not None
@@ -264,7 +272,6 @@ async def _check(
         pending = [url for url in pending if in_shard(url, *options.shard)]
     verdicts: dict[str, Verdict] = {}
     judged: dict[str, tuple[Support | None, ...]] = {}
-    texts: dict[str, str] = {}
     cached = _reuse_fresh(pending, links, options, store, verdicts, judged)
     to_fetch = [url for url in pending if url not in cached]
     if progress is not None:
@@ -277,7 +284,14 @@ async def _check(
     # Where several processes check, each judges the pages it fetched; with an embedding
     # scorer (one model, loaded here) the pages cross to this process instead.
     results = _check_results(
-        to_fetch, client, options.check, recorder, claims, workers, judge_here=scorer is not None
+        to_fetch,
+        client,
+        options.check,
+        recorder,
+        claims,
+        workers,
+        judge_here=scorer is not None,
+        keep_texts=texts is not None,
     )
     async with contextlib.aclosing(results):
         async for result, live in results:
@@ -291,11 +305,12 @@ async def _check(
                     result.verdict.content_type,
                     result.charset,
                     scorer,
+                    keep_text=texts is not None,
                 )
             if live is not None:
                 judged[result.url] = live.supports
-                if live.text:
-                    texts[result.url] = live.text
+                if live.text and texts is not None:
+                    texts.put(result.url, live.text)
             if progress is not None:
                 progress(len(verdicts), len(pending), result.url)
     fresh = {url: verdict for url, verdict in verdicts.items() if url not in cached}
@@ -303,7 +318,7 @@ async def _check(
     report = with_verdicts(report, verdicts, cached)
     if store is not None and not offline:
         report = _record_and_apply_history(report, fresh, judged, options, store)
-    return _Checked(report, offline, judged, texts)
+    return _Checked(report, offline, judged)
 
 
 def _occurrence_claims(link: Link) -> tuple[Claim | None, ...]:
@@ -319,6 +334,7 @@ async def _check_results(
     workers: StartedWorkers | None = None,
     *,
     judge_here: bool = False,
+    keep_texts: bool = True,
 ) -> AsyncGenerator[tuple[CheckResult, LivePage | None], None]:
     """Each result, with its claims judged (LivePage) where a worker judged them. A large run,
     or one with many pages to judge, is checked by several processes, each owning whole
@@ -337,6 +353,7 @@ async def _check_results(
             processes=processes,
             bodies_for=claims if judge_here else (),
             claims=None if judge_here else claims,
+            keep_texts=keep_texts,
             started=workers,
         )
         async with contextlib.aclosing(checked):
@@ -446,7 +463,7 @@ async def _archive(
 async def _judge_support(
     report: Report,
     judged: dict[str, tuple[Support | None, ...]],
-    texts: dict[str, str],
+    texts: TextSpool | None,
     snapshots: dict[str, Snapshot],
     client: httpx.AsyncClient,
     options: AuditOptions,
@@ -463,7 +480,7 @@ async def _judge_support(
         # The snapshot is read where the live page is gone or refused us, or where its text
         # (kept only when a claim was not supported) failed a claim. A cached check has no
         # text: its recorded evidence stands.
-        live_text = texts.get(link.url)
+        live_text = texts.get(link.url) if texts is not None else None
         needs_archive = bool(link.claims) and (
             link.verdict.status in _DEAD | {Status.BLOCKED} or live_text is not None
         )

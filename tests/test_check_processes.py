@@ -39,6 +39,7 @@ from linkcheck.machine import default_processes
 from linkcheck.models import Claim, Location, Status, SupportVerdict
 from linkcheck.pipeline import run_sync
 from linkcheck.support.live import LivePage, judge_page
+from linkcheck.support.spool import TextSpool
 
 MIXED = ["/ok", "/gone", "/chain/1", "/temp", "/soft-en", "/anchors#findings", "/anchors#nope"]
 
@@ -557,3 +558,51 @@ def test_run_sync_returns_the_value_and_raises_the_error() -> None:
     assert run_sync(value()) == [1, 2]
     with pytest.raises(LookupError, match="nope"):
         run_sync(fails())
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_without_an_archive_no_page_text_waits_for_a_drift_check(
+    servers: Scenario,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    processes: str,
+) -> None:
+    # With --archive none there is no snapshot to compare a page with: the texts of pages
+    # that failed their claims are not kept (nor, from workers, sent: see below).
+    kept: list[str] = []
+    monkeypatch.setattr(TextSpool, "put", lambda self, key, text: kept.append(key))
+    document = tmp_path / "brief.md"
+    lines = [
+        f"Remittances reached 63.3 billion dollars, says [{path}]({servers.url(host, path)})."
+        for host in ("a", "b")
+        for path in ("/ok", "/anchors")
+    ]
+    document.write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    common = ["audit", str(document), "-q", "-f", "json", "--no-cache", "--timeout", "5"]
+    main([*common, "--archive", "none", "--processes", processes])
+    report = json.loads(capsys.readouterr().out)
+    supports = [o["support"] for link in report["links"] for o in link["occurrences"]]
+    assert len(supports) == 4 and all(s and s["verdict"] == "not-found" for s in supports)
+    assert kept == []
+
+
+def test_workers_send_no_page_text_unless_asked(servers: Scenario) -> None:
+    url = servers.url("b", "/ok")
+
+    async def collect() -> LivePage | None:
+        async with make_client(FAST) as client:
+            results = check_urls_in_processes(
+                [url, servers.url("a", "/ok")],
+                FAST,
+                client,
+                processes=2,
+                claims={url: (UNSUPPORTED_CLAIM,)},
+                keep_texts=False,
+            )
+            async with contextlib.aclosing(results):
+                return {result.url: live async for result, live in results}[url]
+
+    live = run_sync(collect())
+    assert live is not None and live.supports[0] is not None and live.text is None
+    assert live.supports[0].verdict is not SupportVerdict.SUPPORTED

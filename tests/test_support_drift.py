@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from linkcheck.models import Claim, Location, SupportVerdict
 from linkcheck.support import judge_with_archive, similarity
+from linkcheck.support.live import judge_page
+from linkcheck.support.spool import TextSpool
 
 OVERDOSE = (
     "This year, the CDC reported record U.S. overdose deaths at nearly 106,000; more than "
@@ -121,3 +123,31 @@ def test_similarity_is_bounded_and_symmetric(left: str, right: str) -> None:
 def test_judge_with_archive_never_raises(live: str | None, archive: str | None) -> None:
     support = judge_with_archive(claim(), live, archive)
     assert support.verdict in SupportVerdict
+
+
+def test_texts_wait_for_the_drift_check_on_disk_and_come_back_whole() -> None:
+    texts = {
+        "https://a.example/report": "Deaths reached 106,000 in 2021.\n\n" * 2000,
+        "https://b.example/informe": "Los cárteles controlan entre el 30 y el 35 % — ✓ \udcff",
+        "https://c.example/empty": "",
+    }
+    with TextSpool() as spool:
+        for key, text in texts.items():
+            spool.put(key, text)
+        assert len(spool) == 3 and "https://a.example/report" in spool
+        for key, text in reversed(texts.items()):  # in any order, and more than once
+            assert spool.get(key) == text
+            assert spool.get(key) == text
+        assert spool.get("https://d.example/never") is None
+        spooled = spool._file
+        assert spooled is not None and spooled.seek(0, 2) < len(texts["https://a.example/report"])
+    assert spooled.closed and spool.get("https://a.example/report") is None
+
+
+def test_a_page_text_is_kept_only_where_a_snapshot_may_be_compared_with_it() -> None:
+    page = b"<html><body><p>Deaths reached 106,000 in 2021.</p></body></html>"
+    claim = Claim("b#1", "Remittances reached 63.3 billion dollars.", Location("b", 1, 1, 1))
+    kept = judge_page((claim,), page, "text/html", "utf-8")
+    assert kept.text is not None and "106,000" in kept.text
+    dropped = judge_page((claim,), page, "text/html", "utf-8", keep_text=False)
+    assert dropped.text is None and dropped.supports == kept.supports

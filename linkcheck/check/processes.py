@@ -142,11 +142,13 @@ async def check_urls_in_processes(
     processes: int,
     bodies_for: Collection[str] = (),
     claims: Mapping[str, tuple[Claim | None, ...]] | None = None,
+    keep_texts: bool = True,
     started: StartedWorkers | None = None,
 ) -> AsyncGenerator[Checked, None]:
     """Check every unique URL once, in up to `processes` worker processes; yield each result
     as it arrives, with its claims judged against the page by the worker for the URLs in
-    `claims` (LivePage; else None). Bodies come back only for the URLs in `bodies_for` (the
+    `claims` (LivePage, with the page's text where a claim failed if `keep_texts`; else
+    None). Bodies come back only for the URLs in `bodies_for` (the
     caller reads those pages; sending every body across would cost more than checking it).
 
     Each worker makes its own client from `config` and this process's environment (proxies
@@ -171,6 +173,7 @@ async def check_urls_in_processes(
                 config=dataclasses.replace(config, concurrency=share, processes=1),
                 bodies_for=frozenset(url for url in group if url in wanted),
                 claims={url: claims[url] for url in group if url in claims} if claims else {},
+                keep_texts=keep_texts,
             )
             worker = started.take() if started is not None else None
             try:

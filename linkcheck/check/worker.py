@@ -46,6 +46,7 @@ class Job:
     bodies_for: frozenset[str]  # results for other URLs are sent without their body
     # Judged here against the page when it arrives: each URL's claims, one per occurrence.
     claims: Mapping[str, tuple[Claim | None, ...]] = dataclasses.field(default_factory=dict)
+    keep_texts: bool = True  # send a judged page's text where a claim failed (for drift)
 
 
 Checked = tuple[CheckResult, "LivePage | None"]  # a result, and its claims judged if asked
@@ -59,7 +60,13 @@ def judged(result: CheckResult, job: Job) -> Checked:
     if claims is not None and result.body is not None:
         from linkcheck.support.live import judge_page
 
-        live = judge_page(claims, result.body, result.verdict.content_type, result.charset)
+        live = judge_page(
+            claims,
+            result.body,
+            result.verdict.content_type,
+            result.charset,
+            keep_text=job.keep_texts,
+        )
     if result.body is not None and result.url not in job.bodies_for:
         result = dataclasses.replace(result, body=None, charset=None)
     return result, live

@@ -50,8 +50,12 @@ def judge_page(
     content_type: str | None,
     charset: str | None,
     scorer: Scorer | None = None,
+    *,
+    keep_text: bool = True,
 ) -> LivePage:
+    """`keep_text`: whether a snapshot may be compared with the page later (the drift check;
+    not when no archive is consulted)."""
     text = bounded_page_text(body, content_type, charset)
     supports = judge_text(claims, text, scorer)
     unsupported = any(s is not None and s.verdict is not SupportVerdict.SUPPORTED for s in supports)
-    return LivePage(supports, text if text and unsupported else None)
+    return LivePage(supports, text if keep_text and text and unsupported else None)
