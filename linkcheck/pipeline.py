@@ -204,7 +204,11 @@ async def run_audit(
     async with make_client(options.check) as client, contextlib.AsyncExitStack() as stack:
         # Page texts wait (on disk) for the drift check only when there will be snapshots to
         # compare them with.
-        texts = stack.enter_context(TextSpool()) if archiving and options.support else None
+        texts = (
+            stack.enter_context(contextlib.closing(TextSpool()))
+            if archiving and options.support
+            else None
+        )
         with _warc_recorder(options.warc) as recorder:
             checked = await _check(
                 report, options, client, progress, recorder, store, scorer, workers, texts
@@ -564,13 +568,9 @@ async def audit_documents(
         extractions, problems = read_sources(sources, extract_options, problems)
         if remote:
             fetched, failed = await fetch_documents(remote, options)
-            for source in fetched:
-                extraction = read_one(source, extract_options)
-                if isinstance(extraction, InputProblem):
-                    problems.append(extraction)
-                else:
-                    extractions.append(extraction)
-            problems.extend(failed)
+            more, unreadable = read_sources(fetched, extract_options)
+            extractions += more
+            problems += [*unreadable, *failed]
         report = assemble(extractions, problems)
         return await run_audit(report, options, progress, store, workers)
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -284,11 +285,10 @@ def test_a_module_in_the_working_directory_cannot_stand_in_for_the_workers_own(
     assert results[urls[1]].verdict.status is Status.BROKEN
 
 
-def test_a_worker_stops_when_its_parent_is_gone(servers: Scenario) -> None:
-    # Its stdin stays open while the parent lives; at its end the worker exits, even with
-    # checks still waiting (here: hanging pages, one at a time, 2 s each).
-    config = dataclasses.replace(FAST, host_concurrency=1, retries=0)
-    job = Job(tuple(servers.url("b", f"/hang?s=3&n={i}") for i in range(6)), config, frozenset())
+@contextlib.contextmanager
+def _worker_given(job: Job) -> Iterator[subprocess.Popen[bytes]]:
+    """A worker process started by hand with `job` on its stdin (kept open); killed at the end
+    if it is still running."""
     worker = subprocess.Popen(
         [sys.executable, "-P", "-m", "linkcheck.check.worker"],
         stdin=subprocess.PIPE,
@@ -299,6 +299,20 @@ def test_a_worker_stops_when_its_parent_is_gone(servers: Scenario) -> None:
         assert worker.stdin is not None
         worker.stdin.write(pickle.dumps(job))
         worker.stdin.flush()
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+
+
+def test_a_worker_stops_when_its_parent_is_gone(servers: Scenario) -> None:
+    # Its stdin stays open while the parent lives; at its end the worker exits, even with
+    # checks still waiting (here: hanging pages, one at a time, 2 s each).
+    config = dataclasses.replace(FAST, host_concurrency=1, retries=0)
+    job = Job(tuple(servers.url("b", f"/hang?s=3&n={i}") for i in range(6)), config, frozenset())
+    with _worker_given(job) as worker:
+        assert worker.stdin is not None
         deadline = time.monotonic() + 10
         while not servers.seen("b") and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -306,10 +320,6 @@ def test_a_worker_stops_when_its_parent_is_gone(servers: Scenario) -> None:
         worker.stdin.close()
         assert worker.wait(timeout=5) == 0  # well before its six checks could end
         assert servers.total("b") <= 2
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
 
 
 def test_a_worker_that_has_sent_everything_exits_by_itself_and_cleanly(
@@ -319,16 +329,8 @@ def test_a_worker_that_has_sent_everything_exits_by_itself_and_cleanly(
     # that exit before its report is done: the exit must not wait on the stdin watcher
     # (which used to hold the input's lock: a 1 s wait, then a fatal error and SIGABRT).
     job = Job((servers.url("a", "/ok"), servers.url("b", "/gone")), FAST, frozenset())
-    worker = subprocess.Popen(
-        [sys.executable, "-P", "-m", "linkcheck.check.worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        assert worker.stdin is not None and worker.stdout is not None
-        worker.stdin.write(pickle.dumps(job))
-        worker.stdin.flush()
+    with _worker_given(job) as worker:
+        assert worker.stdout is not None
         frames = []
         while True:
             (size,) = FRAME_HEADER.unpack(worker.stdout.read(FRAME_HEADER.size))
@@ -342,10 +344,6 @@ def test_a_worker_that_has_sent_everything_exits_by_itself_and_cleanly(
             job.urls
         )
         assert worker.stderr is not None and b"Fatal" not in worker.stderr.read()
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
 
 
 SUPPORTED_CLAIM = Claim(

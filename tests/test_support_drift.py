@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -131,7 +133,7 @@ def test_texts_wait_for_the_drift_check_on_disk_and_come_back_whole() -> None:
         "https://b.example/informe": "Los cárteles controlan entre el 30 y el 35 % — ✓ \udcff",
         "https://c.example/empty": "",
     }
-    with TextSpool() as spool:
+    with contextlib.closing(TextSpool()) as spool:
         for key, text in texts.items():
             spool.put(key, text)
         assert len(spool) == 3 and "https://a.example/report" in spool

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import tempfile
 import zlib
-from types import TracebackType
 from typing import IO
 
 
 class TextSpool:
     """Texts by key, written once and read back (a few times at most); the file disappears when
-    the spool is closed, or with the process."""
+    the spool is closed (`contextlib.closing`), or with the process."""
 
     def __init__(self) -> None:
         self._file: IO[bytes] | None = None
@@ -50,14 +49,3 @@ class TextSpool:
             self._file.close()
             self._file = None
         self._where.clear()
-
-    def __enter__(self) -> TextSpool:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
