@@ -148,8 +148,8 @@ async def check_urls_in_processes(
     """Check every unique URL once, in up to `processes` worker processes; yield each result
     as it arrives, with its claims judged against the page by the worker for the URLs in
     `claims` (LivePage, with the page's text where a claim failed if `keep_texts`; else
-    None). Bodies come back only for the URLs in `bodies_for` (the
-    caller reads those pages; sending every body across would cost more than checking it).
+    None). Bodies come back only for the URLs in `bodies_for` (the caller reads those pages;
+    sending every body across would cost more than checking it).
 
     Each worker makes its own client from `config` and this process's environment (proxies
     included), or is one of `started`, taken first. `client` checks a group here when its

@@ -96,7 +96,9 @@ async def _check_and_send(job: Job, out: BinaryIO) -> None:
                     # Judging takes a while: let the connections waiting on the loop move on.
                     await asyncio.sleep(0)
                 batch.append((result, live))
-                batch_bytes += len(result.body or b"") + len(live.text or "" if live else "")
+                batch_bytes += len(result.body or b"")
+                if live is not None and live.text:
+                    batch_bytes += len(live.text)
                 if writing is not None and (
                     len(batch) >= _MAX_BATCH or batch_bytes >= _MAX_BATCH_BYTES
                 ):
