@@ -196,7 +196,6 @@ async def run_audit(
     if options.check is None:
         return AuditResult(report)
     from linkcheck.check import make_client
-    from linkcheck.support.spool import TextSpool
 
     scorer = _scorer(options)
     archiving = options.archive is not None and options.archive_mode is not ArchiveMode.NONE
@@ -204,11 +203,11 @@ async def run_audit(
     async with make_client(options.check) as client, contextlib.AsyncExitStack() as stack:
         # Page texts wait (on disk) for the drift check only when there will be snapshots to
         # compare them with.
-        texts = (
-            stack.enter_context(contextlib.closing(TextSpool()))
-            if archiving and options.support
-            else None
-        )
+        texts = None
+        if archiving and options.support:
+            from linkcheck.support.spool import TextSpool
+
+            texts = stack.enter_context(contextlib.closing(TextSpool()))
         with _warc_recorder(options.warc) as recorder:
             checked = await _check(
                 report, options, client, progress, recorder, store, scorer, workers, texts
