@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
+import trustme
 
 from linkcheck.check.pools import OriginPools
 
@@ -38,12 +39,17 @@ class ScriptedServer:
                 head = await reader.readuntil(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
                 method, target, _ = lines[0].split(" ", 2)
-                length = 0
+                fields = {}
                 for line in lines[1:]:
                     name, _, value = line.partition(":")
-                    if name.strip().lower() == "content-length":
-                        length = int(value)
+                    fields[name.strip().lower()] = value.strip()
+                length = int(fields.get("content-length", 0))
                 body = await reader.readexactly(length) if length else b""
+                while fields.get("transfer-encoding") == "chunked":
+                    size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+                    body += (await reader.readexactly(size + 2))[:size]
+                    if not size:
+                        break
                 self.requests.append((number, index, method, target))
                 answer = self.script(number, index, method, target, body)
                 if answer is None:
@@ -203,3 +209,99 @@ def test_a_garbled_answer_is_a_protocol_error() -> None:
             raise AssertionError("no error raised")
 
     serve(script, work)
+
+
+# --- HTTP/2 (chosen by ALPN) -----------------------------------------------------------------
+
+
+@dataclass
+class OneAnswerHttp2Server:
+    """HTTP/2 over TLS that answers one request per connection, then says GOAWAY and keeps
+    the connection open ("goaway"), or closes it without a word ("close")."""
+
+    mode: str
+    connections: int = 0
+    requests: int = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        import h2.config
+        import h2.connection
+        import h2.events
+
+        self.connections += 1
+        connection = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        connection.initiate_connection()
+        writer.write(connection.data_to_send())
+        try:
+            answered = None
+            while answered is None and (data := await reader.read(65536)):
+                for event in connection.receive_data(data):
+                    if isinstance(event, h2.events.RequestReceived):
+                        self.requests += 1
+                        answered = event.stream_id
+                        connection.send_headers(
+                            answered, [(":status", "200"), ("content-length", "2")]
+                        )
+                        connection.send_data(answered, b"ok", end_stream=True)
+                writer.write(connection.data_to_send())
+                await writer.drain()
+            await asyncio.sleep(0.05)  # the client has its answer and keeps the connection
+            if self.mode == "goaway" and answered is not None:
+                connection.close_connection(last_stream_id=answered)
+                writer.write(connection.data_to_send())
+                await writer.drain()
+                while await reader.read(65536):  # open, but answering nothing more
+                    pass
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.mark.parametrize("mode", ["goaway", "close"])
+def test_an_http2_connection_the_server_has_left_is_not_used_again(mode: str) -> None:
+    # Servers close idle HTTP/2 connections, or announce GOAWAY on a reload: the next
+    # request goes on a new connection, without an error and without a retry's wait.
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    server_context.set_alpn_protocols(["h2"])
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    server = OneAnswerHttp2Server(mode)
+
+    async def main() -> list[tuple[int, str]]:
+        listener = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=server_context)
+        port = listener.sockets[0].getsockname()[1]
+        transport = OriginPools(
+            ssl_context=client_context, http2=True, per_origin=4, max_pools=8, proxies={}
+        )
+        answers = []
+        async with listener, httpx.AsyncClient(transport=transport, timeout=5) as client:
+            for _ in range(3):
+                response = await client.get(f"https://127.0.0.1:{port}/report")
+                answers.append((response.status_code, response.http_version))
+                await asyncio.sleep(0.2)  # the server leaves the connection meanwhile
+        return answers
+
+    answers = asyncio.run(asyncio.wait_for(main(), 20))
+    assert answers == [(200, "HTTP/2")] * 3
+    assert (server.connections, server.requests) == (3, 3)
+
+
+def test_a_streamed_body_is_sent_whatever_the_method() -> None:
+    def script(conn: int, index: int, method: str, target: str, body: bytes) -> bytes:
+        return _answer(f"{method} {body.decode()}".encode())
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for part in (b"abc", b"def"):
+            yield part
+
+    async def work(client: httpx.AsyncClient, base: str) -> list[bytes]:
+        found = []
+        for method in ("GET", "POST"):
+            found.append((await client.request(method, base + "/echo", content=chunks())).content)
+        return found
+
+    answers, _ = serve(script, work)
+    assert answers == [b"GET abcdef", b"POST abcdef"]

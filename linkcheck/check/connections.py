@@ -34,6 +34,8 @@ import httpx
 from linkcheck.check.network import AsyncioBackend
 
 READ_SIZE = 64 * 1024
+_SAFE = ("GET", "HEAD")  # requests sent again when a kept connection turns out to be gone
+_DROPPED = (httpcore.ReadError, httpcore.WriteError, httpcore.RemoteProtocolError)
 HEAD_LIMIT = 100 * 1024  # response head size h11 accepts, as httpcore allows
 Trace = Callable[[str, dict[str, Any]], Awaitable[None]]
 
@@ -88,7 +90,8 @@ class _Http11:
                 )
             )
             assert head is not None
-            if request.method in ("GET", "HEAD") and "content-length" not in request.headers:
+            headers = request.headers
+            if "content-length" not in headers and "transfer-encoding" not in headers:
                 # No body: the head and its end go out in one write.
                 await self.stream.write(
                     head + (protocol.send(h11.EndOfMessage()) or b""), timeouts.get("write")
@@ -194,10 +197,17 @@ class OriginConnections:
     async def send(self, request: httpx.Request) -> Head:
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
         trace: Trace | None = request.extensions.get("trace")
-        self._http2 = [http2 for http2 in self._http2 if not http2.is_closed()]
-        for http2 in self._http2:
-            if http2.is_available():
+        await self._drop_spent_http2()
+        for http2 in list(self._http2):
+            if not http2.is_available():
+                continue
+            try:
                 return await self._send_http2(http2, request)
+            except httpcore.ConnectionNotAvailable:
+                continue  # the server said GOAWAY since: another connection takes it
+            except _DROPPED:
+                if request.method not in _SAFE:  # no response had begun: resent if safe
+                    raise
         while self._idle:
             connection = self._idle.pop()
             if not connection.is_reusable():
@@ -205,11 +215,11 @@ class OriginConnections:
                 continue
             try:
                 return await self._exchange(connection, request, timeouts, trace)
-            except (httpcore.ReadError, httpcore.WriteError, httpcore.RemoteProtocolError):
+            except _DROPPED:
                 # The server closed a kept connection as we used it: not an answer. Sent
                 # again on a new connection, as browsers do for a request that is safe to
                 # repeat and got no byte back.
-                if connection.received or request.method not in ("GET", "HEAD"):
+                if connection.received or request.method not in _SAFE:
                     raise
         stream = await self._connect(timeouts.get("connect"), trace)
         ssl_object = stream.get_extra_info("ssl_object")
@@ -218,6 +228,19 @@ class OriginConnections:
             self._http2.append(http2)
             return await self._send_http2(http2, request)
         return await self._exchange(_Http11(stream), request, timeouts, trace)
+
+    async def _drop_spent_http2(self) -> None:
+        """Forget HTTP/2 connections that are closed, or that take no new request (GOAWAY, or
+        a failed exchange) and have none left in flight."""
+        kept = []
+        for http2 in self._http2:
+            if http2.is_closed():
+                continue
+            if not http2.is_available() and http2.is_idle():
+                await http2.aclose()
+                continue
+            kept.append(http2)
+        self._http2 = kept
 
     async def _connect(
         self, timeout: float | None, trace: Trace | None

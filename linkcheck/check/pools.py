@@ -78,6 +78,8 @@ _HTTPX_ERRORS: dict[type[Exception], type[httpx.TransportError]] = {
     httpcore.ReadTimeout: httpx.ReadTimeout,
     httpcore.WriteTimeout: httpx.WriteTimeout,
     httpcore.PoolTimeout: httpx.PoolTimeout,
+    # An HTTP/2 connection that said GOAWAY while a request was being placed on it.
+    httpcore.ConnectionNotAvailable: httpx.RemoteProtocolError,
     httpcore.NetworkError: httpx.NetworkError,
     httpcore.ConnectError: httpx.ConnectError,
     httpcore.ReadError: httpx.ReadError,
