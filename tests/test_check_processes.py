@@ -450,6 +450,29 @@ def test_workers_started_ahead_and_not_needed_exit_cleanly() -> None:
     assert worker_pids() == []
 
 
+def test_workers_started_ahead_are_stopped_when_the_start_is_cancelled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spawn = processes_module._spawn_worker
+    spawned: list[asyncio.subprocess.Process] = []
+
+    async def first_then_cancelled() -> asyncio.subprocess.Process:
+        if spawned:
+            raise asyncio.CancelledError  # Ctrl-C while the second one starts
+        spawned.append(await spawn())
+        return spawned[0]
+
+    monkeypatch.setattr(processes_module, "_spawn_worker", first_then_cancelled)
+
+    async def main() -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await StartedWorkers.start(2)
+
+    run_sync(main())
+    assert len(spawned) == 1 and spawned[0].returncode == 0
+    assert worker_pids() == []
+
+
 def test_an_audit_of_many_links_starts_its_workers_while_reading(
     servers: Scenario,
     tmp_path: Path,

@@ -81,11 +81,15 @@ class StartedWorkers:
 
     @classmethod
     async def start(cls, count: int) -> StartedWorkers:
-        workers: list[asyncio.subprocess.Process] = []
-        with contextlib.suppress(*_CANNOT_SPAWN):  # then they are started (or not) later
-            for _ in range(count):
-                workers.append(await _spawn_worker())
-        return cls(workers)
+        started = cls([])
+        try:
+            with contextlib.suppress(*_CANNOT_SPAWN):  # then they are started (or not) later
+                for _ in range(count):
+                    started._waiting.append(await _spawn_worker())
+        except BaseException:  # cancelled meanwhile: none is left waiting for a job
+            await started.aclose()
+            raise
+        return started
 
     def take(self) -> asyncio.subprocess.Process | None:
         return self._waiting.pop(0) if self._waiting else None
