@@ -168,3 +168,18 @@ def test_page_text_never_raises_on_markup_like_text(markup: str) -> None:
     body = f"<html><body><main>{markup}</main><nav>{markup}</nav></body></html>".encode()
     result = page_text(body, "text/html", "utf-8")
     assert result is None or isinstance(result, str)
+
+
+def test_a_long_pdf_is_read_only_as_far_as_the_caller_keeps() -> None:
+    pdf = FPDF()
+    for number in range(1, 9):
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=12)
+        pdf.multi_cell(0, 8, f"Page {number} says {number * 1000:,} deaths. " * 20)
+    body = bytes(pdf.output())
+    whole = page_text(body, "application/pdf", None)
+    assert whole is not None and "Page 8 says" in whole
+    enough = len(whole) // 4
+    head = page_text(body, "application/pdf", None, enough=enough)
+    assert head is not None and "Page 8 says" not in head  # the last pages were not read
+    assert len(head) >= enough and head[:enough] == whole[:enough]

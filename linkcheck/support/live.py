@@ -27,7 +27,7 @@ class LivePage:
 
 
 def bounded_page_text(body: bytes, content_type: str | None, charset: str | None) -> str | None:
-    text = page_text(body, content_type, charset)
+    text = page_text(body, content_type, charset, enough=MAX_PAGE_CHARACTERS)
     return text[:MAX_PAGE_CHARACTERS] if text else None
 
 

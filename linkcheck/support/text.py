@@ -66,23 +66,26 @@ def page_text(
     charset: str | None,
     *,
     extractor: Literal["bs4", "trafilatura"] = "bs4",
+    enough: int | None = None,
 ) -> str | None:
     """The main text of a page, or None for a type that has none or bytes that are no text.
 
-    HTML paragraphs are separated by blank lines. Never raises.
+    HTML paragraphs are separated by blank lines. Never raises. `enough`: a caller that keeps
+    only that many characters; a PDF's pages are then read only until there are as many (the
+    text may run longer, its first `enough` characters are the same).
     """
     try:
-        return _page_text(body[:MAX_BODY], content_type, charset, extractor)
+        return _page_text(body[:MAX_BODY], content_type, charset, extractor, enough)
     except Exception:  # junk in, nothing out: a page that cannot be read supports nothing
         return None
 
 
 def _page_text(
-    body: bytes, content_type: str | None, charset: str | None, extractor: str
+    body: bytes, content_type: str | None, charset: str | None, extractor: str, enough: int | None
 ) -> str | None:
     kind = _media_type(content_type)
     if kind in _PDF_TYPES or (kind in _SNIFFED and body.startswith(b"%PDF-")):
-        return _pdf_text(body)
+        return _pdf_text(body, enough)
     is_html = kind in _HTML_TYPES or (kind in _SNIFFED and bool(_HTML_START.match(body[:1024])))
     if not is_html and kind not in _TEXT_TYPES and kind not in _SNIFFED:
         return None
@@ -246,7 +249,7 @@ def _block_text(root: Tag | BeautifulSoup) -> str:
     return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
 
 
-def _pdf_text(body: bytes) -> str | None:
+def _pdf_text(body: bytes, enough: int | None = None) -> str | None:
     try:
         import pypdf
     except ImportError:
@@ -256,18 +259,21 @@ def _pdf_text(body: bytes) -> str | None:
         if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
             return None
         pages: list[str] = []
+        length = 0  # of the text so far, page breaks included
         for number, page in enumerate(reader.pages):
-            if number >= MAX_PDF_PAGES:
+            if number >= MAX_PDF_PAGES or (enough is not None and length >= enough):
                 break
             try:
-                pages.append(page.extract_text() or "")
+                raw = page.extract_text() or ""
             except Exception:  # one damaged page does not lose the others
                 continue
+            # Lines broken at a hyphen join up again; page breaks become paragraph breaks.
+            length += 2 if pages else 0
+            pages.append(re.sub(r"(?<=\w)-\n(?=\w)", "-", raw.strip()).replace("\x00", ""))
+            length += len(pages[-1])
     except Exception:  # pypdf raises many kinds of errors on damaged files
         return None
-    # Lines broken at a hyphen join up again; page breaks become paragraph breaks.
-    text = "\n\n".join(re.sub(r"(?<=\w)-\n(?=\w)", "-", page.strip()) for page in pages)
-    return text.replace("\x00", "")
+    return "\n\n".join(pages)
 
 
 def _trafilatura_text(html: str) -> str | None:
