@@ -319,7 +319,9 @@ def audit(
     processes: Annotated[
         int | None,
         typer.Option(
-            min=1, help="Processes that check links, whole hosts each [one per core, 1000+ links]."
+            min=1,
+            help="Processes that check links, whole hosts each [one per core, from 1000 links"
+            " or 50 pages to judge].",
         ),
     ] = None,
     offline: Annotated[

@@ -299,17 +299,10 @@ async def _check(
     async with contextlib.aclosing(results):
         async for result, live in results:
             verdicts[result.url] = result.verdict
-            if live is None and result.body is not None and result.url in claims:
-                from linkcheck.support.live import judge_page
+            if live is None and result.url in claims:
+                from linkcheck.support.live import judge_result
 
-                live = judge_page(
-                    claims[result.url],
-                    result.body,
-                    result.verdict.content_type,
-                    result.charset,
-                    scorer,
-                    keep_text=texts is not None,
-                )
+                live = judge_result(result, claims[result.url], scorer, keep_text=texts is not None)
             if live is not None:
                 judged[result.url] = live.supports
                 if live.text and texts is not None:

@@ -1,9 +1,10 @@
 """Checking a large run in several processes, each owning whole hosts.
 
-One Python process spends a few milliseconds of CPU per request (the HTTP client, page
-analysis), so a run of thousands of links is CPU-bound on one core long before the network is
-the limit. Here the hosts are dealt out to worker processes, each running the ordinary engine
-(`check_urls`) with its own client and its share of the concurrency. A host never spans two
+One Python process spends about a millisecond of CPU per request (the HTTP client, page
+analysis) and tens of milliseconds per page whose claims are judged, so a large run can be
+CPU-bound on one core before the network is the limit. Here the hosts are dealt out to worker
+processes, each running the ordinary engine (`check_urls`) with its own client and its share
+of the concurrency, and judging the claims of the pages it fetched. A host never spans two
 processes, so its per-host limits, interval, soft-404 probe and Retry-After hold as in one
 process, and a page cited with several fragments is still fetched once.
 
@@ -298,9 +299,9 @@ async def _stop(
     finished: list[int],
     tasks: list[asyncio.Task[None]],
 ) -> None:
-    """A worker that reported everything is given _STOP_WAIT to exit by itself (it closes its
-    connections); any other one (the run was stopped early) is terminated at once. Either is
-    killed if it outlives that, and waited for, so none is left behind."""
+    """A worker that reported everything is given _STOP_WAIT to exit by itself (it does so
+    right after its last frame); any other one (the run was stopped early) is terminated at
+    once. Either is killed if it outlives that, and waited for, so none is left behind."""
     for index, worker in workers.items():
         if worker.stdin is not None:
             worker.stdin.close()

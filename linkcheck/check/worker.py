@@ -57,16 +57,10 @@ def judged(result: CheckResult, job: Job) -> Checked:
     dropped unless the job asks for it."""
     live = None
     claims = job.claims.get(result.url)
-    if claims is not None and result.body is not None:
-        from linkcheck.support.live import judge_page
+    if claims is not None:
+        from linkcheck.support.live import judge_result
 
-        live = judge_page(
-            claims,
-            result.body,
-            result.verdict.content_type,
-            result.charset,
-            keep_text=job.keep_texts,
-        )
+        live = judge_result(result, claims, keep_text=job.keep_texts)
     if result.body is not None and result.url not in job.bodies_for:
         result = dataclasses.replace(result, body=None, charset=None)
     return result, live

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from linkcheck.models import Claim, Support, SupportVerdict
 from linkcheck.support.judge import judge, judge_index
 from linkcheck.support.passages import PassageIndex
 from linkcheck.support.semantic import Scorer
 from linkcheck.support.text import page_text
+
+if TYPE_CHECKING:
+    from linkcheck.check.engine import CheckResult
 
 MAX_PAGE_CHARACTERS = 400_000  # of a page's text kept for judging: bodies are bounded anyway
 
@@ -41,6 +45,23 @@ def judge_text(
     return tuple(
         judge_index(claim, index, "live", scorer=scorer) if claim is not None else None
         for claim in claims
+    )
+
+
+def judge_result(
+    result: CheckResult,
+    claims: Sequence[Claim | None],
+    scorer: Scorer | None = None,
+    *,
+    keep_text: bool = True,
+) -> LivePage | None:
+    """`judge_page` on a check's fetched page; None when nothing was fetched (judged later,
+    from a snapshot if there is one)."""
+    if result.body is None:
+        return None
+    verdict = result.verdict
+    return judge_page(
+        claims, result.body, verdict.content_type, result.charset, scorer, keep_text=keep_text
     )
 
 

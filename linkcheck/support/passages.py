@@ -58,17 +58,19 @@ def _units(text: str) -> list[tuple[int, int, int]]:
     """(start, end, words) of each sentence, long sentences cut into chunks."""
     units: list[tuple[int, int, int]] = []
     for paragraph in _PARAGRAPH.finditer(text):
-        if not paragraph.group().strip():
+        body = paragraph.group()
+        if not body.strip():
             continue
         base = paragraph.start()
-        for start, end in split_sentences(paragraph.group()):
-            count = len(paragraph.group()[start:end].split())
+        for start, end in split_sentences(body):
+            sentence = body[start:end]
+            count = len(sentence.split())
             if not count:
                 continue
             if count <= MAX_WORDS:
                 units.append((base + start, base + end, count))
                 continue
-            spans = [m.span() for m in re.finditer(r"\S+", paragraph.group()[start:end])]
+            spans = [m.span() for m in re.finditer(r"\S+", sentence)]
             for first in range(0, len(spans), _CHUNK):
                 chunk = spans[first : first + _CHUNK]
                 units.append((base + start + chunk[0][0], base + start + chunk[-1][1], len(chunk)))
