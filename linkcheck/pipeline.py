@@ -43,13 +43,15 @@ from linkcheck.models import (
 from linkcheck.urls import is_checkable, normalize_url, scheme_of
 
 if TYPE_CHECKING:  # the network stack loads only when a run checks links
+    import asyncio
+
     import httpx
 
     from linkcheck.archive import ArchiveConfig, ArchiveLimiter, Manifest, SaveOutcome
     from linkcheck.cache import CheckStore
     from linkcheck.check.config import CheckConfig
     from linkcheck.check.engine import CheckResult, Recorder
-    from linkcheck.check.processes import StartedWorkers
+    from linkcheck.check.spawn import StartedWorkers
     from linkcheck.support import Scorer
     from linkcheck.support.live import LivePage
     from linkcheck.support.spool import TextSpool
@@ -75,12 +77,18 @@ def read_documents(
 
 
 def read_sources(
-    sources: Sequence[Source], options: ExtractOptions, problems: Sequence[InputProblem] = ()
+    sources: Sequence[Source],
+    options: ExtractOptions,
+    problems: Sequence[InputProblem] = (),
+    found: FoundUrls | None = None,
 ) -> tuple[list[Extraction], list[InputProblem]]:
+    """Extract every source; `found` hears of the links' URLs as they are found."""
     extractions = []
     problems = list(problems)
     for source in sources:
-        extraction = read_one(source, options)
+        extraction = read_one(source, options, found)
+        if found is not None:
+            found.flush()
         if isinstance(extraction, InputProblem):
             problems.append(extraction)
         else:
@@ -88,13 +96,42 @@ def read_sources(
     return extractions, problems
 
 
-def read_one(source: Source, options: ExtractOptions) -> Extraction | InputProblem:
+def read_one(
+    source: Source, options: ExtractOptions, found: FoundUrls | None = None
+) -> Extraction | InputProblem:
     try:
-        return extract_source(source, base_url=options.base_url, date=options.date)
+        return extract_source(source, base_url=options.base_url, date=options.date, found=found)
     except InputError as error:
         return InputProblem(source.name, error.code, error.message)
     except Exception as error:  # an extractor bug must not sink the other documents
         return InputProblem(source.name, "corrupt", f"{source.name}: could not be read ({error})")
+
+
+class FoundUrls:
+    """The URLs an extracting thread finds, handed to the event loop's `queue` in batches:
+    the first small, so that checking starts at once, then larger (fewer wake-ups of the
+    loop). `end` puts None after the last."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[list[str] | None]
+    ) -> None:
+        self._loop, self._queue = loop, queue
+        self._batch: list[str] = []
+        self._size = 16
+
+    def __call__(self, urls: Sequence[str]) -> None:
+        self._batch.extend(urls)
+        if len(self._batch) >= self._size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._batch:
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, self._batch)
+            self._batch, self._size = [], 256
+
+    def end(self) -> None:
+        self.flush()
+        self._loop.call_soon_threadsafe(self._queue.put_nowait, None)
 
 
 def assemble(extractions: Iterable[Extraction], problems: Sequence[InputProblem] = ()) -> Report:
@@ -199,7 +236,6 @@ async def run_audit(
 
     scorer = _scorer(options)
     archiving = options.archive is not None and options.archive_mode is not ArchiveMode.NONE
-    notes: list[str] = []
     async with make_client(options.check) as client, contextlib.AsyncExitStack() as stack:
         # Page texts wait (on disk) for the drift check only when there will be snapshots to
         # compare them with.
@@ -212,34 +248,47 @@ async def run_audit(
             checked = await _check(
                 report, options, client, progress, recorder, store, scorer, workers, texts
             )
-        report = checked.report
-        if checked.offline:
-            return AuditResult(report, offline=True)
-        snapshots_for_support: dict[str, Snapshot] = {}
-        limiter = None
-        if archiving:
-            from linkcheck.archive import ArchiveLimiter
+        return await _archive_and_judge(checked, options, client, scorer, texts)
 
-            assert options.archive is not None
-            limiter = ArchiveLimiter(options.archive)
-            report = await _archive(report, options, client, limiter)
-            stopped = limiter.stop_message()
-            if stopped:
-                notes.append(stopped)
-            snapshots_for_support = {
-                link.url: link.archive for link in report.links if link.archive is not None
-            }
-        if options.support:
-            report = await _judge_support(
-                report,
-                checked.judged,
-                texts,
-                snapshots_for_support,
-                client,
-                options,
-                limiter,
-                scorer,
-            )
+
+async def _archive_and_judge(
+    checked: _Checked,
+    options: AuditOptions,
+    client: httpx.AsyncClient,
+    scorer: Scorer | None,
+    texts: TextSpool | None,
+) -> AuditResult:
+    """What follows the checks: snapshots, then each claim's support."""
+    report = checked.report
+    notes: list[str] = []
+    if checked.offline:
+        return AuditResult(report, offline=True)
+    archiving = options.archive is not None and options.archive_mode is not ArchiveMode.NONE
+    snapshots_for_support: dict[str, Snapshot] = {}
+    limiter = None
+    if archiving:
+        from linkcheck.archive import ArchiveLimiter
+
+        assert options.archive is not None
+        limiter = ArchiveLimiter(options.archive)
+        report = await _archive(report, options, client, limiter)
+        stopped = limiter.stop_message()
+        if stopped:
+            notes.append(stopped)
+        snapshots_for_support = {
+            link.url: link.archive for link in report.links if link.archive is not None
+        }
+    if options.support:
+        report = await _judge_support(
+            report,
+            checked.judged,
+            texts,
+            snapshots_for_support,
+            client,
+            options,
+            limiter,
+            scorer,
+        )
     return AuditResult(report, offline=False, notes=tuple(notes))
 
 
@@ -264,15 +313,9 @@ async def _check(
     """Check every unique URL once; judge live support as each page arrives, so a page's
     body is dropped as soon as it has been read (memory stays flat however many links).
     `texts` receives the live text of each page that failed a claim, for the drift check."""
-    from linkcheck.check import network_unreachable
-
     assert options.check is not None
     links = {link.url: link for link in report.links}
-    pending = [link.url for link in report.links if link.verdict.status is Status.UNCHECKED]
-    if options.shard is not None:
-        from linkcheck.shard import in_shard
-
-        pending = [url for url in pending if in_shard(url, *options.shard)]
+    pending = _to_check([link.url for link in report.links], options)
     verdicts: dict[str, Verdict] = {}
     judged: dict[str, tuple[Support | None, ...]] = {}
     cached = _reuse_fresh(pending, links, options, store, verdicts, judged)
@@ -309,6 +352,21 @@ async def _check(
                     texts.put(result.url, live.text)
             if progress is not None:
                 progress(len(verdicts), len(pending), result.url)
+    return _checked(report, verdicts, cached, judged, options, store)
+
+
+def _checked(
+    report: Report,
+    verdicts: dict[str, Verdict],
+    cached: set[str],
+    judged: dict[str, tuple[Support | None, ...]],
+    options: AuditOptions,
+    store: CheckStore | None,
+) -> _Checked:
+    """The report with its verdicts (`cached`: those reused from the store), the fresh ones
+    recorded and the history rule applied, unless the network was unreachable."""
+    from linkcheck.check import network_unreachable
+
     fresh = {url: verdict for url, verdict in verdicts.items() if url not in cached}
     offline = bool(fresh) and network_unreachable(fresh.values())
     report = with_verdicts(report, verdicts, cached)
@@ -557,6 +615,13 @@ async def audit_documents(
     remote = [path for path in paths if _is_web_address(path)]
     sources, problems = gather_sources(local, stdin=stdin, format=extract_options.input_format)
     async with _workers_ahead(sources, options) as workers:
+        if workers is not None and workers.count > 1 and not options.support:
+            if remote:
+                fetched, failed = await fetch_documents(remote, options)
+                sources, problems = [*sources, *fetched], [*problems, *failed]
+            return await _audit_while_reading(
+                sources, extract_options, problems, options, workers, progress, store
+            )
         extractions, problems = read_sources(sources, extract_options, problems)
         if remote:
             fetched, failed = await fetch_documents(remote, options)
@@ -565,6 +630,89 @@ async def audit_documents(
             problems += [*unreadable, *failed]
         report = assemble(extractions, problems)
         return await run_audit(report, options, progress, store, workers)
+
+
+async def _audit_while_reading(
+    sources: Sequence[Source],
+    extract_options: ExtractOptions,
+    problems: Sequence[InputProblem],
+    options: AuditOptions,
+    workers: StartedWorkers,
+    progress: ProgressCallback | None,
+    store: CheckStore | None,
+) -> AuditResult:
+    """`audit_documents` for a large run without claims to judge: the documents are read in a
+    thread while `workers` check each URL as soon as it is found (the claims are matched once
+    the reading is done; no check needs them)."""
+    import asyncio
+
+    from linkcheck.check import make_client
+    from linkcheck.check.processes import check_urls_in_processes
+
+    assert options.check is not None
+    loop = asyncio.get_running_loop()
+    found_urls: asyncio.Queue[list[str] | None] = asyncio.Queue()
+    found = FoundUrls(loop, found_urls)
+
+    def read() -> Report:
+        try:
+            extractions, unread = read_sources(sources, extract_options, problems, found)
+        finally:
+            found.end()
+        return assemble(extractions, unread)  # while the last checks run
+
+    verdicts: dict[str, Verdict] = {}
+    cached: set[str] = set()
+    pending: list[str] = []  # URLs to check or reused, in the order found
+
+    async def to_check() -> AsyncGenerator[list[str], None]:
+        seen: set[str] = set()
+        while (batch := await found_urls.get()) is not None:
+            new = []
+            for raw in batch:
+                url = normalize_url(raw)
+                if url not in seen:
+                    seen.add(url)
+                    new.append(url)
+            new = _to_check(new, options)
+            pending.extend(new)
+            cached.update(_reuse_fresh(new, {}, options, store, verdicts, {}))
+            if progress is not None:
+                progress(len(verdicts), len(pending), "")
+            new = [url for url in new if url not in cached]
+            if new:
+                yield new
+
+    async with make_client(options.check) as client:
+        reading = asyncio.ensure_future(asyncio.to_thread(read))
+        checks = check_urls_in_processes(
+            (),
+            options.check,
+            client,
+            processes=workers.count,
+            started=workers,
+            more=to_check(),
+        )
+        try:
+            async with contextlib.aclosing(checks):
+                async for result, _ in checks:
+                    verdicts[result.url] = result.verdict
+                    if progress is not None:
+                        progress(len(verdicts), len(pending), result.url)
+        finally:
+            report = await reading  # a thread: it cannot be stopped midway
+        checked = _checked(report, verdicts, cached, {}, options, store)
+        return await _archive_and_judge(checked, options, client, None, None)
+
+
+def _to_check(urls: list[str], options: AuditOptions) -> list[str]:
+    """The URLs a run checks: web addresses, in its shard."""
+    urls = [url for url in urls if is_checkable(url)]
+    if options.shard is not None:
+        from linkcheck.shard import in_shard
+
+        urls = [url for url in urls if in_shard(url, *options.shard)]
+    return urls
 
 
 @contextlib.asynccontextmanager
@@ -577,7 +725,7 @@ async def _workers_ahead(
     if options.check is None or options.warc is not None:
         yield None
         return
-    from linkcheck.check.processes import StartedWorkers, processes_ahead
+    from linkcheck.check.spawn import StartedWorkers, processes_ahead
 
     count = processes_ahead(
         options.check,

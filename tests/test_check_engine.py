@@ -8,10 +8,13 @@ import dataclasses
 import itertools
 import socket
 import time
+from collections.abc import AsyncIterator
 
+import pytest
 from servers.scenario import FAST, Scenario, check_all
 
 from linkcheck.check import CheckConfig, CheckResult, check_url, check_urls, make_client
+from linkcheck.check import engine as engine_module
 from linkcheck.check import network_unreachable as offline
 from linkcheck.models import Status, Verdict
 
@@ -233,3 +236,78 @@ def test_a_priority_slot_skips_the_hosts_queue_but_not_the_global_cap() -> None:
         return order
 
     assert asyncio.run(scenario()) == ["page-1", "probe", "page-2", "page-3"]
+
+
+def _check_fed(
+    first: list[str], batches: list[list[str]], config: CheckConfig = FAST, pause: float = 0.3
+) -> list[CheckResult]:
+    """Check `first`, then each of `batches` fed `pause` seconds apart (the documents are
+    still being read), as `check_urls(..., more=...)` does."""
+
+    async def more() -> AsyncIterator[list[str]]:
+        for batch in batches:
+            await asyncio.sleep(pause)
+            yield batch
+
+    async def main() -> list[CheckResult]:
+        async with make_client(config) as client:
+            return [result async for result in check_urls(first, client, config, more=more())]
+
+    return asyncio.run(main())
+
+
+def test_urls_fed_while_checking_are_each_checked_once(servers: Scenario) -> None:
+    ok, gone, slow = (
+        servers.url("a", "/ok"),
+        servers.url("b", "/gone"),
+        servers.url("a", "/slow?s=0.2"),
+    )
+    results = _check_fed([ok], [[gone, ok], [], [slow, gone]])
+    assert sorted(r.url for r in results) == sorted([ok, gone, slow])  # one result per URL
+    statuses = {r.url: r.verdict.status for r in results}
+    assert statuses == {ok: Status.OK, gone: Status.BROKEN, slow: Status.OK}
+    assert servers.count("a", "/ok") == servers.count("b", "/gone") == 1
+    assert servers.count("a", "/slow?s=0.2") == 1
+
+
+def test_a_fragment_fed_after_its_page_was_checked_reuses_the_get_and_reads_its_ids(
+    servers: Scenario,
+) -> None:
+    # "/anchors" is answered and released before its fragments arrive: the page is kept while
+    # URLs may still come, and its ids are read from the kept body (it was fetched without).
+    page = servers.url("b", "/anchors")
+    results = _check_fed([page], [[page + "#findings"], [page + "#nope", page + "#annex-2"]])
+    reasons = {r.url.partition("#")[2]: r.verdict.reason for r in results}
+    assert reasons == {"": None, "findings": None, "annex-2": None, "nope": "fragment-missing"}
+    assert servers.count("b", "/anchors") == 1
+
+
+def test_a_page_kept_while_feeding_is_dropped_beyond_the_byte_cap(
+    servers: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With no room to keep pages, a fragment arriving late costs a second GET, and is still
+    # judged right.
+    monkeypatch.setattr(engine_module, "KEPT_WHILE_FEEDING_BYTES", 0)
+    page = servers.url("b", "/anchors")
+    results = _check_fed([page], [[page + "#findings", page + "#nope"]])
+    reasons = {r.url.partition("#")[2]: r.verdict.reason for r in results}
+    assert reasons == {"": None, "findings": None, "nope": "fragment-missing"}
+    assert servers.count("b", "/anchors") == 2
+
+
+def test_a_feed_that_fails_still_ends_the_run_with_its_error(servers: Scenario) -> None:
+    ok = servers.url("a", "/ok")
+
+    async def more() -> AsyncIterator[list[str]]:
+        yield [ok]
+        raise RuntimeError("reading broke")
+
+    async def main() -> list[str]:
+        seen: list[str] = []
+        async with make_client(FAST) as client:
+            with pytest.raises(RuntimeError, match="reading broke"):
+                async for result in check_urls([], client, FAST, more=more()):
+                    seen.append(result.url)
+        return seen
+
+    assert asyncio.run(asyncio.wait_for(main(), 10)) == [ok]

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +24,21 @@ from servers.scenario import FAST, Scenario, check_all
 from linkcheck import pipeline
 from linkcheck.check import CheckConfig, CheckResult, make_client
 from linkcheck.check import processes as processes_module
+from linkcheck.check import spawn as spawn_module
 from linkcheck.check.processes import (
-    PARALLEL_MIN_JUDGED,
-    PARALLEL_MIN_URLS,
-    StartedWorkers,
+    HostDealer,
     check_urls_in_processes,
     process_count,
-    processes_ahead,
     share_of_concurrency,
     split_by_host,
 )
-from linkcheck.check.worker import FRAME_HEADER, Job
+from linkcheck.check.spawn import (
+    PARALLEL_MIN_JUDGED,
+    PARALLEL_MIN_URLS,
+    StartedWorkers,
+    processes_ahead,
+)
+from linkcheck.check.worker import FRAME_HEADER, Job, frame
 from linkcheck.cli import main
 from linkcheck.machine import default_processes
 from linkcheck.models import Claim, Location, Status, SupportVerdict
@@ -297,7 +301,7 @@ def _worker_given(job: Job) -> Iterator[subprocess.Popen[bytes]]:
     )
     try:
         assert worker.stdin is not None
-        worker.stdin.write(pickle.dumps(job))
+        worker.stdin.write(frame(job))
         worker.stdin.flush()
         yield worker
     finally:
@@ -404,13 +408,13 @@ def test_claims_are_judged_where_the_page_arrives_and_the_page_stays_there(
 def _count_spawns(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Each worker process started from now on adds to the returned list."""
     spawned: list[int] = []
-    original = processes_module._spawn_worker
+    original = spawn_module.spawn_worker
 
     async def counting() -> asyncio.subprocess.Process:
         spawned.append(1)
         return await original()
 
-    monkeypatch.setattr(processes_module, "_spawn_worker", counting)
+    monkeypatch.setattr(spawn_module, "spawn_worker", counting)
     return spawned
 
 
@@ -453,7 +457,7 @@ def test_workers_started_ahead_and_not_needed_exit_cleanly() -> None:
 def test_workers_started_ahead_are_stopped_when_the_start_is_cancelled(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    spawn = processes_module._spawn_worker
+    spawn = spawn_module.spawn_worker
     spawned: list[asyncio.subprocess.Process] = []
 
     async def first_then_cancelled() -> asyncio.subprocess.Process:
@@ -462,7 +466,7 @@ def test_workers_started_ahead_are_stopped_when_the_start_is_cancelled(
         spawned.append(await spawn())
         return spawned[0]
 
-    monkeypatch.setattr(processes_module, "_spawn_worker", first_then_cancelled)
+    monkeypatch.setattr(spawn_module, "spawn_worker", first_then_cancelled)
 
     async def main() -> None:
         with contextlib.suppress(asyncio.CancelledError):
@@ -480,6 +484,7 @@ def test_an_audit_of_many_links_starts_its_workers_while_reading(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(processes_module, "PARALLEL_MIN_URLS", 8)
+    monkeypatch.setattr(spawn_module, "PARALLEL_MIN_URLS", 8)
     spawned = _count_spawns(monkeypatch)
     spawned_before_reading: list[int] = []
     read_sources = pipeline.read_sources
@@ -627,3 +632,183 @@ def test_workers_send_no_page_text_unless_asked(servers: Scenario) -> None:
     live = run_sync(collect())
     assert live is not None and live.supports[0] is not None and live.text is None
     assert live.supports[0].verdict is not SupportVerdict.SUPPORTED
+
+
+def test_a_dealer_keeps_each_host_with_its_group_across_batches() -> None:
+    dealer = HostDealer(2)
+    first = dealer.deal(["http://a.org/1", "http://a.org/2", "http://b.org/1"])
+    assert first == [["http://a.org/1", "http://a.org/2"], ["http://b.org/1"]]
+    # a.org stays in group 0 however heavy it gets; the new host goes to the lighter group.
+    second = dealer.deal(["http://c.org/1", "http://a.org/3", "http://B.org/2"])
+    assert second == [["http://a.org/3"], ["http://c.org/1", "http://B.org/2"]]
+    assert dealer.deal([]) == [[], []]
+
+
+def fed_in_processes(
+    first: list[str], batches: list[list[str]], processes: int = 2, pause: float = 0.2
+) -> list[CheckResult]:
+    """check_urls_in_processes with `batches` fed after `first`, `pause` seconds apart."""
+
+    async def more() -> AsyncIterator[list[str]]:
+        for batch in batches:
+            await asyncio.sleep(pause)
+            yield batch
+
+    async def collect() -> list[CheckResult]:
+        async with make_client(FAST) as client:
+            results = check_urls_in_processes(first, FAST, client, processes=processes, more=more())
+            async with contextlib.aclosing(results):
+                return [result async for result, _ in results]
+
+    return run_sync(collect())
+
+
+def test_urls_fed_to_workers_reach_the_same_verdicts_once_each(servers: Scenario) -> None:
+    urls = [servers.url(host, path) for host in ("a", "b", "c") for path in MIXED]
+    alone = check_all(urls)
+    requests_alone = servers.total()
+    servers.reset()
+    # Pages before their fragments, duplicates across batches, a batch with nothing new.
+    fed = fed_in_processes(urls[:3], [urls[3:10], urls[:5], urls[10:], []])
+    assert sorted(result.url for result in fed) == sorted(urls)  # one result per URL
+    for result in fed:
+        timed = dataclasses.replace(alone[result.url].verdict, elapsed=result.verdict.elapsed)
+        assert result.verdict == timed, result.url
+    assert servers.total() == requests_alone
+    assert servers.count("b", "/anchors") == 1
+    assert worker_pids() == []
+
+
+def test_urls_fed_to_workers_that_died_get_an_error_and_the_run_ends(servers: Scenario) -> None:
+    early = [servers.url("a", "/ok"), servers.url("b", "/ok")]
+    late = [servers.url("a", "/gone"), servers.url("b", "/temp"), servers.url("c", "/ok")]
+
+    async def run() -> dict[str, CheckResult]:
+        both_answered = asyncio.Event()
+
+        async def more() -> AsyncIterator[list[str]]:
+            await both_answered.wait()
+            for pid in worker_pids():
+                os.kill(pid, 9)
+            while worker_pids():
+                await asyncio.sleep(0.05)
+            yield late
+
+        found: dict[str, CheckResult] = {}
+        async with make_client(FAST) as client:
+            results = check_urls_in_processes(early, FAST, client, processes=2, more=more())
+            async with contextlib.aclosing(results):
+                async for result, _ in results:
+                    found[result.url] = result
+                    if set(early) <= set(found):
+                        both_answered.set()
+        return found
+
+    found = run_sync(asyncio.wait_for(run(), 30))
+    assert set(found) == set(early + late)
+    assert all(found[url].verdict.status is Status.OK for url in early)
+    for url in late:
+        verdict = found[url].verdict
+        assert (verdict.status, verdict.reason) == (Status.UNREACHABLE, "error"), url
+        assert verdict.detail is not None and "exited with code -9" in verdict.detail
+
+
+def test_fed_urls_are_checked_here_when_no_process_can_start(
+    servers: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", None)
+    urls = [servers.url(host, path) for host in ("a", "b") for path in ("/ok", "/gone")]
+    fed = fed_in_processes(urls[:1], [urls[1:3], urls[3:]])
+    assert {r.url: r.verdict.status for r in fed} == {
+        urls[0]: Status.OK,
+        urls[1]: Status.BROKEN,
+        urls[2]: Status.OK,
+        urls[3]: Status.BROKEN,
+    }
+    assert servers.total("a") >= 2 and servers.count("a", "/ok") == 1
+
+
+def test_a_large_audit_checks_links_while_reading_with_the_same_report(
+    servers: Scenario,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(processes_module, "PARALLEL_MIN_URLS", 8)
+    monkeypatch.setattr(spawn_module, "PARALLEL_MIN_URLS", 8)
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    pages = [servers.url(host, path) for host in ("a", "b", "c") for path in MIXED]
+    first.write_text(
+        "".join(f"Claim {n} is cited [here]({url}).\n\n" for n, url in enumerate(pages[:12]))
+        + "Mail [us](mailto:x@example.org) or see [the annex](annex.html).\n",
+        encoding="utf-8",
+    )
+    second.write_text("".join(f"- Again <{url}>\n" for url in pages[6:]), encoding="utf-8")
+    (tmp_path / "c.pdf").write_bytes(b"%PDF-1.4 broken")
+    read_at: dict[str, float] = {}
+    read_one = pipeline.read_one
+
+    def slow_second(source: Any, *args: Any) -> Any:
+        if source.name.endswith("b.md"):
+            time.sleep(0.5)  # a long document: the first one's links are being checked
+        extraction = read_one(source, *args)
+        read_at[Path(source.name).name] = time.monotonic()
+        return extraction
+
+    monkeypatch.setattr(pipeline, "read_one", slow_second)
+    common = ["audit", str(first), str(second), str(tmp_path / "c.pdf"), "-q", "-f", "json"]
+    common += ["--archive", "none", "--no-cache", "--no-support", "--host-interval", "0"]
+    common += ["--timeout", "5"]
+
+    def audit(processes: str) -> dict[str, Any]:
+        main([*common, "--processes", processes])
+        report = json.loads(capsys.readouterr().out)
+        for link in report["links"]:
+            link.pop("elapsed", None)
+        report.pop("generated_at", None)
+        return report
+
+    alone = audit("1")
+    requests_alone = servers.total()
+    servers.reset()
+    while_reading = audit("2")
+    assert while_reading == alone
+    assert servers.total() == requests_alone
+    assert min(seen.at for seen in servers.seen()) < read_at["b.md"] - 0.3
+    assert worker_pids() == []
+
+
+def test_checking_while_reading_keeps_to_its_shard_and_reuses_the_check_store(
+    servers: Scenario,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(processes_module, "PARALLEL_MIN_URLS", 8)
+    monkeypatch.setattr(spawn_module, "PARALLEL_MIN_URLS", 8)
+    urls = [servers.url(host, f"/ok?n={n}") for host in ("a", "b", "c") for n in range(6)]
+    document = tmp_path / "list.md"
+    document.write_text("".join(f"- <{url}>\n" for url in urls), encoding="utf-8")
+    common = ["audit", str(document), "-q", "-f", "json", "--archive", "none", "--no-support"]
+    common += ["--host-interval", "0", "--timeout", "5", "--cache", str(tmp_path / "c.db")]
+
+    def statuses(*extra: str) -> dict[str, tuple[str, bool]]:
+        main([*common, *extra])
+        links = json.loads(capsys.readouterr().out)["links"]
+        return {link["url"]: (link["status"], "cached" in link["flags"]) for link in links}
+
+    def requested() -> set[str]:  # the cited pages asked for (soft-404 probes apart)
+        return {servers.url(s.listener, s.target) for s in servers.seen() if "/ok?n=" in s.target}
+
+    sharded = statuses("--shard", "1/2", "--processes", "2")
+    checked = {url for url, (status, _) in sharded.items() if status == "ok"}
+    assert 0 < len(checked) < len(urls)
+    assert requested() == checked  # the other shard's URLs are left unchecked
+    assert statuses("--shard", "1/2", "--processes", "1") == {
+        url: (status, url in checked) for url, (status, _) in sharded.items()
+    }
+    servers.reset()
+    everything = statuses("--processes", "2")
+    assert all(status == "ok" for status, _ in everything.values())
+    assert {url for url, (_, cached) in everything.items() if cached} == checked
+    assert requested() == set(urls) - checked  # what the store held fresh was not asked again

@@ -410,3 +410,19 @@ def test_never_raises_and_bare_urls_are_trimmed(text: str) -> None:
             assert not _TRAILING.search(link.url) or _balanced(link.url), link.url
             assert link.text_offset is not None
             assert page.text[link.text_offset :].startswith(link.url)
+
+
+def test_found_hears_of_every_link_in_order_as_the_walk_reaches_it() -> None:
+    text = (
+        "# Brief\n\nFirst claim [source](https://a.example/1) and <https://b.example/2>.\n\n"
+        "```\nhttps://code.example/not-a-citation\n```\n\n"
+        "- item with https://c.example/3\n- item [ref][r]\n\n"
+        "<p><a href='https://d.example/4'>html</a></p>\n\n"
+        "Last[^1].\n\n[^1]: Footnote https://e.example/5\n\n[r]: https://f.example/6\n"
+    )
+    heard: list[list[str]] = []
+    extraction = extract_markdown(text, "brief.md", found=lambda urls: heard.append(list(urls)))
+    assert [url for batch in heard for url in batch] == [raw.url for raw in extraction.links]
+    assert len(extraction.links) == 6
+    assert len(heard) >= 3  # told block by block, not once at the end
+    assert extraction == extract_markdown(text, "brief.md")  # telling changes nothing

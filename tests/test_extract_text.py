@@ -211,3 +211,21 @@ def test_text_extraction_of_arbitrary_text_never_crashes(text: str) -> None:
     extraction = extract_text(text, "d")
     claims_text = [page.text for page in extraction.pages]
     assert all(isinstance(t, str) for t in claims_text)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        (
+            "notes.txt",
+            b"See https://a.example/1 and https://b.example/2 (again https://a.example/1).",
+        ),
+        ("page.html", b"<p><a href='https://a.example/1'>one</a> https://b.example/2</p>"),
+        ("brief.md", b"[one](https://a.example/1)\n\nhttps://b.example/2\n"),
+    ],
+)
+def test_extract_source_tells_found_every_link_once(name: str, data: bytes) -> None:
+    heard: list[str] = []
+    extraction = extract_source(Source(name, data), found=heard.extend)
+    assert heard == [raw.url for raw in extraction.links]
+    assert {"https://a.example/1", "https://b.example/2"} <= set(heard)

@@ -1,12 +1,20 @@
 """The checker stage: fetch each unique URL once, politely, and turn what it shows into a
-`Verdict`. See docs/CHECKER.md for the decisions (GET only, the verdict table, retries)."""
+`Verdict`. See docs/CHECKER.md for the decisions (GET only, the verdict table, retries).
+
+The names below load on first use: reading a run's configuration (`check.config`) must not
+import the HTTP stack, so that checking processes can start while it loads."""
 
 from __future__ import annotations
 
-from linkcheck.check.client import make_client
-from linkcheck.check.config import DEFAULT_USER_AGENT, CheckConfig, HostRule
-from linkcheck.check.engine import CheckResult, check_url, check_urls
-from linkcheck.check.verdicts import network_unreachable
+from typing import TYPE_CHECKING
+
+from linkcheck.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from linkcheck.check.client import make_client
+    from linkcheck.check.config import DEFAULT_USER_AGENT, CheckConfig, HostRule
+    from linkcheck.check.engine import CheckResult, check_url, check_urls
+    from linkcheck.check.verdicts import network_unreachable
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -18,3 +26,13 @@ __all__ = [
     "make_client",
     "network_unreachable",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "linkcheck.check.client": {"make_client"},
+        "linkcheck.check.config": {"DEFAULT_USER_AGENT", "CheckConfig", "HostRule"},
+        "linkcheck.check.engine": {"CheckResult", "check_url", "check_urls"},
+        "linkcheck.check.verdicts": {"network_unreachable"},
+    },
+)

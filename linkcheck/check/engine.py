@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import random
-from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Iterable
+from collections import OrderedDict, deque
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Sequence,
+)
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -41,6 +50,10 @@ K = TypeVar("K")
 T = TypeVar("T")
 
 REDIRECT_BODY_BYTES = 65536  # a redirect's body is only read so the connection can be reused
+# While more URLs may still arrive, a page whose citing URLs have all been answered is kept
+# (most recent first, up to this many body bytes), so that "page#b" found after "page#a" was
+# checked reuses the GET instead of repeating it.
+KEPT_WHILE_FEEDING_BYTES = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -96,16 +109,21 @@ class Engine:
         self.recorder = recorder
         self.limits = Limits(config.concurrency, config.host_concurrency, config.host_interval)
         self.rng = random.Random()  # probe names and jitter; its own, not the global one
-        self._fetches: dict[str, asyncio.Task[Fetch]] = {}
-        self._probes: dict[str, asyncio.Task[Fetch]] = {}
-        self._addresses: dict[tuple[str, int], asyncio.Task[tuple[str, str] | None]] = {}
+        self._fetches: dict[str, asyncio.Future[Fetch]] = {}
+        self._probes: dict[str, asyncio.Future[Fetch]] = {}
+        self._addresses: dict[tuple[str, int], asyncio.Future[tuple[str, str] | None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()  # running ones only: done tasks are dropped
         self._page_users: dict[str, int] = {}  # URLs (fragments apart) still to use each page
         self._anchored: set[str] = set()  # pages cited with a "#fragment": their ids are read
+        self._ids_read: set[str] = set()  # pages whose fetch collects ids (anchors=True)
+        # Pages released while URLs may still arrive (see KEPT_WHILE_FEEDING_BYTES).
+        self._kept: OrderedDict[str, asyncio.Future[Fetch]] = OrderedDict()
+        self._kept_bytes = 0
+        self._feeding = False
 
     def _shared(
         self,
-        cache: dict[K, asyncio.Task[T]],
+        cache: dict[K, asyncio.Future[T]],
         key: K,
         factory: Callable[[], Coroutine[Any, Any, T]],
     ) -> Awaitable[T]:
@@ -122,28 +140,44 @@ class Engine:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def run(self, urls: Iterable[str]) -> AsyncGenerator[CheckResult, None]:
+    async def run(
+        self, urls: Iterable[str], more: AsyncIterator[Sequence[str]] | None = None
+    ) -> AsyncGenerator[CheckResult, None]:
         """Results in the order they finish. Each is handed over through a queue and then
-        forgotten: nothing here keeps a finished result (or its body) alive.
+        forgotten: nothing here keeps a finished result (or its body) alive. `more`: further
+        URLs, batch by batch, while the documents are still being read; the run ends when it
+        is exhausted and every URL has its result.
 
         Checks are started as room frees up, at most `host_window` per host and `window` in
         all, rather than all at once: 10,000 waiting tasks were a million objects that every
         full garbage collection walked, and a fifth of a large run's memory. Per-host room
         keeps a busy host from holding the window while other hosts have nothing to do."""
-        unique = list(dict.fromkeys(urls))
+        seen: set[str] = set()
         waiting: dict[str, deque[str]] = {}  # host → URLs not started yet, in document order
-        for url in unique:
-            page, _, fragment = url.partition("#")
-            self._page_users[page] = self._page_users.get(page, 0) + 1
-            if fragment:
-                self._anchored.add(page)
-            waiting.setdefault(host_of(url), deque()).append(url)
         config = self.config
         host_window = 2 * config.host_concurrency  # a slot freed finds the next URL waiting
         window = max(2 * config.concurrency, host_window)
         live: dict[str, int] = {}  # host → checks started and not yet handed out
-        done: asyncio.Queue[tuple[str, asyncio.Task[CheckResult]]] = asyncio.Queue()
+        # Finished checks, (host, task); and with `more`, its batches ("", URLs) and its end
+        # ("", None).
+        done: asyncio.Queue[tuple[str, asyncio.Task[CheckResult] | Sequence[str] | None]]
+        done = asyncio.Queue()
         loop = asyncio.get_running_loop()
+
+        def add(batch: Iterable[str]) -> int:
+            added = 0
+            for url in batch:
+                if url in seen:
+                    continue
+                seen.add(url)
+                added += 1
+                page, _, fragment = url.partition("#")
+                self._page_users[page] = self._page_users.get(page, 0) + 1
+                self._keep_using(page)
+                if fragment:
+                    self._anchored.add(page)
+                waiting.setdefault(host_of(url), deque()).append(url)
+            return added
 
         def hand_over(host: str) -> Callable[[asyncio.Task[CheckResult]], None]:
             return lambda task: done.put_nowait((host, task))
@@ -167,14 +201,34 @@ class Engine:
                 del waiting[host]
             return running
 
+        outstanding = add(urls)  # URLs without a result yet
+        feeding = more is not None
+        feeder = None
+        if more is not None:
+            self._feeding = True
+            feeder = loop.create_task(_feed(more, done))
         try:
             running = start_more(0)
-            for _ in unique:
-                host, task = await done.get()
-                live[host] -= 1
-                running = start_more(running - 1)
-                yield task.result()
+            while outstanding or feeding:
+                host, item = await done.get()
+                if isinstance(item, asyncio.Task):
+                    outstanding -= 1
+                    live[host] -= 1
+                    running = start_more(running - 1)
+                    yield item.result()
+                elif item is None:  # no more URLs will come: keep no page for them
+                    feeding = self._feeding = False
+                    self._kept.clear()
+                    self._kept_bytes = 0
+                else:
+                    outstanding += add(item)
+                    running = start_more(running)
+            if feeder is not None:
+                await feeder  # an error in `more` is the caller's to see
         finally:
+            if feeder is not None and not feeder.done():
+                feeder.cancel()
+                await asyncio.gather(feeder, return_exceptions=True)
             await self.aclose()
 
     async def aclose(self) -> None:
@@ -204,9 +258,13 @@ class Engine:
             return CheckResult(url, Verdict(Status.SKIPPED, reason, detail=detail), None, None)
         fragment = fragment_of(url)
         anchors = config.check_fragments and bool(fragment or page_url in self._anchored)
+        if anchors and page_url not in self._fetches:
+            self._ids_read.add(page_url)
         fetch = await self._shared(
             self._fetches, page_url, lambda: self._fetch(page_url, anchors=anchors)
         )
+        if fragment and config.check_fragments and page_url not in self._ids_read:
+            fetch = self._with_ids(page_url, fetch)
         self._release_page(page_url)
         verdict = verdict_for_fetch(fetch, config)
         if config.soft404_probe and probe_applies(verdict, fetch):
@@ -236,7 +294,35 @@ class Engine:
             self._page_users[page_url] = left
             return
         self._page_users.pop(page_url, None)
-        self._fetches.pop(page_url, None)
+        fetched = self._fetches.pop(page_url, None)
+        if fetched is None or not self._feeding or not fetched.done():
+            return
+        self._kept[page_url] = fetched
+        self._kept_bytes += _body_size(fetched)
+        while self._kept_bytes > KEPT_WHILE_FEEDING_BYTES and self._kept:
+            self._kept_bytes -= _body_size(self._kept.popitem(last=False)[1])
+
+    def _keep_using(self, page_url: str) -> None:
+        """A page kept after its last use is wanted again (a URL arrived late): back in use."""
+        kept = self._kept.pop(page_url, None)
+        if kept is not None:
+            self._kept_bytes -= _body_size(kept)
+            self._fetches[page_url] = kept
+
+    def _with_ids(self, page_url: str, fetch: Fetch) -> Fetch:
+        """The fetch with the page's ids read: it was started before any URL citing the page
+        with a "#fragment" arrived (URLs fed while the documents are read)."""
+        if fetch.answer is None or fetch.page is None:
+            return fetch
+        answer = fetch.answer
+        page = parse_page(answer.body, answer.content_type, anchors=True, tokens=False)
+        fetch = dataclasses.replace(fetch, page=page)
+        if page_url in self._fetches:  # later citers use these ids too
+            future: asyncio.Future[Fetch] = asyncio.get_running_loop().create_future()
+            future.set_result(fetch)
+            self._fetches[page_url] = future
+            self._ids_read.add(page_url)
+        return fetch
 
     async def _address_rule(self, url: str) -> tuple[str, str] | None:
         parts = urlsplit(url)
@@ -382,20 +468,40 @@ class Engine:
             )
 
 
+async def _feed(
+    more: AsyncIterator[Sequence[str]],
+    done: asyncio.Queue[tuple[str, asyncio.Task[CheckResult] | Sequence[str] | None]],
+) -> None:
+    """Pass each batch of `more` to the engine's queue, then its end (also when it fails)."""
+    try:
+        async for batch in more:
+            done.put_nowait(("", batch))
+    finally:
+        done.put_nowait(("", None))
+
+
+def _body_size(fetched: asyncio.Future[Fetch]) -> int:
+    fetch = fetched.result() if not fetched.cancelled() and not fetched.exception() else None
+    return len(fetch.answer.body) if fetch is not None and fetch.answer is not None else 0
+
+
 async def check_urls(
     urls: Iterable[str],
     client: httpx.AsyncClient,
     config: CheckConfig,
     *,
     recorder: Recorder | None = None,
+    more: AsyncIterator[Sequence[str]] | None = None,
 ) -> AsyncGenerator[CheckResult, None]:
-    """Check every unique URL once; yield each result as soon as it is known.
+    """Check every unique URL once; yield each result as soon as it is known. `more`: URLs
+    still being found (batch by batch) while the first ones are checked; a URL seen before
+    is not checked again.
 
     A consumer that may stop early should wrap the iterator in `contextlib.aclosing` so the
     checks still running are cancelled at once rather than when the generator is collected.
     """
     engine = Engine(client, config, recorder)
-    async with contextlib.aclosing(engine.run(urls)) as results:
+    async with contextlib.aclosing(engine.run(urls, more)) as results:
         async for result in results:
             yield result
 

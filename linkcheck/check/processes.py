@@ -17,32 +17,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import os
 import pickle
-import site
-import sys
-from collections.abc import AsyncGenerator, Collection, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Iterable, Mapping, Sequence
 
 import httpx
 
+from linkcheck.check import spawn
 from linkcheck.check.config import CheckConfig
 from linkcheck.check.engine import CheckResult, check_urls, host_of
-from linkcheck.check.worker import FRAME_HEADER, Checked, Job, judged
+from linkcheck.check.spawn import PARALLEL_MIN_JUDGED, PARALLEL_MIN_URLS, StartedWorkers
+from linkcheck.check.worker import FRAME_HEADER, Checked, Job, frame, judged
 from linkcheck.machine import default_processes
 from linkcheck.models import Claim, Status, Verdict
 
-# Fewer URLs than this are checked in this process: a worker costs about half a second of
-# CPU to start (a fresh interpreter importing httpx), which a short run does not win back.
-PARALLEL_MIN_URLS = 1000
-# Reading a page's text and judging its claims costs tens of milliseconds, so from this many
-# pages to judge, workers win back their start-up.
-PARALLEL_MIN_JUDGED = 50
-_STOP_WAIT = 5.0  # seconds a worker gets to exit before it is killed
 _ERROR_TAIL_BYTES = 4096  # of a worker's standard error, kept to explain its death
 _QUEUED_BATCHES = 4  # result batches received and not yet consumed, all workers together
-# No subprocesses here (a sandbox; an event loop without them, as Windows' selector loop; no
-# interpreter to start).
-_CANNOT_SPAWN = (OSError, NotImplementedError, RuntimeError, TypeError, ValueError)
 
 
 def process_count(config: CheckConfig, urls: Sequence[str], judged: int = 0) -> int:
@@ -60,64 +49,38 @@ def process_count(config: CheckConfig, urls: Sequence[str], judged: int = 0) -> 
     return max(1, min(asked, hosts, config.concurrency))
 
 
-def processes_ahead(config: CheckConfig, links_estimate: int, *, judging: bool = False) -> int:
-    """How many workers to start before the URLs are known, for a run expected to hold
-    about `links_estimate` links (their claims judged by the workers when `judging`): what
-    `process_count` will likely choose, or 0 where a run that small is checked in this
-    process."""
-    if links_estimate < (PARALLEL_MIN_JUDGED if judging else PARALLEL_MIN_URLS):
-        return 0
-    count = min(config.processes or default_processes(), config.concurrency)
-    return count if count > 1 else 0
+class HostDealer:
+    """Deals whole hosts out to `parts` groups, URL counts as even as possible: each batch's
+    new hosts, largest first, go to the group with the fewest URLs so far; a host already
+    dealt stays with its group."""
 
+    def __init__(self, parts: int) -> None:
+        self.loads = [0] * max(1, parts)
+        self.owner: dict[str, int] = {}
 
-class StartedWorkers:
-    """Checking processes started before their URLs are known, while the documents are still
-    being read, so that their start-up (a fresh interpreter importing httpx, about 0.2 s)
-    overlaps the reading. `check_urls_in_processes` takes them before starting any; the
-    owner stops the ones left over with `aclose` (they exit at the end of their input)."""
-
-    def __init__(self, workers: list[asyncio.subprocess.Process]) -> None:
-        self._waiting = workers
-
-    @classmethod
-    async def start(cls, count: int) -> StartedWorkers:
-        started = cls([])
-        try:
-            with contextlib.suppress(*_CANNOT_SPAWN):  # then they are started (or not) later
-                for _ in range(count):
-                    started._waiting.append(await _spawn_worker())
-        except BaseException:  # cancelled meanwhile: none is left waiting for a job
-            await started.aclose()
-            raise
-        return started
-
-    def take(self) -> asyncio.subprocess.Process | None:
-        return self._waiting.pop(0) if self._waiting else None
-
-    async def aclose(self) -> None:
-        waiting, self._waiting = self._waiting, []
-        await _stop(dict(enumerate(waiting)), list(range(len(waiting))), [])
+    def deal(self, urls: Iterable[str]) -> list[list[str]]:
+        """`urls` by group (empty lists included), each in the order given."""
+        host_by_url = {url: host_of(url) for url in urls}  # each URL once, in order
+        counts: dict[str, int] = {}
+        for host in host_by_url.values():
+            counts[host] = counts.get(host, 0) + 1
+        loads, owner = self.loads, self.owner
+        for host, count in sorted(counts.items(), key=lambda item: -item[1]):
+            group = owner.get(host)
+            if group is None:
+                group = owner[host] = loads.index(min(loads))
+            loads[group] += count
+        groups: list[list[str]] = [[] for _ in loads]
+        for url, host in host_by_url.items():
+            groups[owner[host]].append(url)
+        return groups
 
 
 def split_by_host(urls: Sequence[str], parts: int) -> list[list[str]]:
     """Deal whole hosts out to `parts` groups with URL counts as even as possible (largest
     host first, each to the lightest group). Each group keeps the document order; empty
     groups are dropped."""
-    host_by_url = {url: host_of(url) for url in urls}  # each URL once, in document order
-    by_host: dict[str, list[str]] = {}
-    for url, host in host_by_url.items():
-        by_host.setdefault(host, []).append(url)
-    loads = [0] * max(1, parts)
-    owner: dict[str, int] = {}
-    for host, host_urls in sorted(by_host.items(), key=lambda item: -len(item[1])):
-        lightest = loads.index(min(loads))
-        owner[host] = lightest
-        loads[lightest] += len(host_urls)
-    groups: list[list[str]] = [[] for _ in loads]
-    for url, host in host_by_url.items():
-        groups[owner[host]].append(url)
-    return [group for group in groups if group]
+    return [group for group in HostDealer(parts).deal(urls) if group]
 
 
 def share_of_concurrency(total: int, sizes: Sequence[int]) -> list[int]:
@@ -149,6 +112,7 @@ async def check_urls_in_processes(
     claims: Mapping[str, tuple[Claim | None, ...]] | None = None,
     keep_texts: bool = True,
     started: StartedWorkers | None = None,
+    more: AsyncIterator[Sequence[str]] | None = None,
 ) -> AsyncGenerator[Checked, None]:
     """Check every unique URL once, in up to `processes` worker processes; yield each result
     as it arrives, with its claims judged against the page by the worker for the URLs in
@@ -156,21 +120,34 @@ async def check_urls_in_processes(
     None). Bodies come back only for the URLs in `bodies_for` (the caller reads those pages;
     sending every body across would cost more than checking it).
 
+    `more`: further URLs, batch by batch, while the documents are still being read (no
+    claims or bodies for them); each goes to the worker that owns its host, and the run ends
+    when `more` is exhausted and every URL has its result. With `more`, all `processes`
+    workers start at once, each with an even share of the concurrency (how the URLs will
+    spread over hosts is not known yet).
+
     Each worker makes its own client from `config` and this process's environment (proxies
     included), or is one of `started`, taken first. `client` checks a group here when its
     process cannot be started (a sandbox without subprocesses, say). Wrap the iterator in
     `contextlib.aclosing` when stopping early: the workers are stopped at once rather than
     when the generator is collected."""
-    groups = split_by_host(urls, processes)
-    shares = share_of_concurrency(config.concurrency, [len(group) for group in groups])
+    dealer = HostDealer(processes)
+    groups = dealer.deal(urls)
+    if more is None:
+        groups = [group for group in groups if group]
+        shares = share_of_concurrency(config.concurrency, [len(group) for group in groups])
+    else:
+        shares = share_of_concurrency(config.concurrency, [1] * len(groups))
     wanted = set(bodies_for)
     # Bounded: a consumer slower than the workers (judging claims, say) holds them back
     # rather than letting their results and bodies pile up here.
     queue: asyncio.Queue[tuple[int, _Message]] = asyncio.Queue(maxsize=_QUEUED_BATCHES)
     workers: dict[int, asyncio.subprocess.Process] = {}
+    here: dict[int, asyncio.Queue[Sequence[str] | None]] = {}  # more URLs for groups checked here
     tasks: list[asyncio.Task[None]] = []
     errors = [bytearray() for _ in groups]
     missing = [dict.fromkeys(group) for group in groups]  # not yet reported, in order
+    lost: dict[int, Verdict] = {}  # groups whose worker ended early, and their URLs' verdict
     try:
         for index, (group, share) in enumerate(zip(groups, shares, strict=True)):
             job = Job(
@@ -179,22 +156,29 @@ async def check_urls_in_processes(
                 bodies_for=frozenset(url for url in group if url in wanted),
                 claims={url: claims[url] for url in group if url in claims} if claims else {},
                 keep_texts=keep_texts,
+                more=more is not None,
             )
             worker = started.take() if started is not None else None
             try:
                 if worker is None:
-                    worker = await _spawn_worker()
-            except _CANNOT_SPAWN:  # this group is checked in this process instead
-                tasks.append(asyncio.create_task(_check_here(job, client, index, queue)))
+                    worker = await spawn.spawn_worker()
+            except spawn.CANNOT_SPAWN:  # this group is checked in this process instead
+                feed: asyncio.Queue[Sequence[str] | None] | None = None
+                if more is not None:
+                    feed = here[index] = asyncio.Queue()
+                tasks.append(asyncio.create_task(_check_here(job, client, index, queue, feed)))
                 continue
             workers[index] = worker  # known before anything can interrupt us: _stop ends it
             assert worker.stdin is not None and worker.stdout is not None
             assert worker.stderr is not None
             # Not awaited: each worker reads its job once it has started, and they start
             # side by side. stdin stays open: its end tells the worker that we are gone.
-            worker.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            worker.stdin.write(frame(job))
             tasks.append(asyncio.create_task(_read_frames(worker.stdout, index, queue)))
             tasks.append(asyncio.create_task(_keep_tail(worker.stderr, errors[index])))
+        if more is not None:
+            deal = _Deal(dealer, workers, here, missing, lost, queue)
+            tasks.append(asyncio.create_task(deal.feed(more)))
         running = len(groups)
         while running:
             index, message = await queue.get()
@@ -204,49 +188,79 @@ async def check_urls_in_processes(
                     yield checked
                 continue
             running -= 1
+            why = await _why_stopped(workers.get(index), message, errors[index])
+            lost[index] = Verdict(Status.UNREACHABLE, "error", detail=why)
             if missing[index]:  # the worker ended before it reported everything
-                why = await _why_stopped(workers.get(index), message, errors[index])
-                lost = Verdict(Status.UNREACHABLE, "error", detail=why)
                 for url in missing[index]:
-                    yield CheckResult(url, lost, None, None), None
+                    yield CheckResult(url, lost[index], None, None), None
                 missing[index].clear()
+            if more is not None and not running:
+                running += await deal.orphans()
     finally:
         finished = [index for index, left in enumerate(missing) if not left]
-        await _stop(workers, finished, tasks)
+        await spawn.stop_workers(workers, finished, tasks)
 
 
-def _worker_path_entry() -> str | None:
-    """The directory to put on a worker's PYTHONPATH so that it imports this copy of
-    linkcheck: none when linkcheck is installed in site-packages (adding that directory to
-    PYTHONPATH would put it before the standard library); this checkout's root otherwise."""
-    import linkcheck
+class _Deal:
+    """Hands each batch of further URLs to the groups owning their hosts: a worker's stdin
+    (a frame), or the queue of a group checked here; then the end (None) to every group.
+    URLs dealt to a group that has ended come back with its verdict (`orphans`)."""
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(linkcheck.__file__)))
-    installed = {os.path.abspath(path) for path in site.getsitepackages()}
-    installed.add(os.path.abspath(site.getusersitepackages()))
-    return None if root in installed else root
+    def __init__(
+        self,
+        dealer: HostDealer,
+        workers: Mapping[int, asyncio.subprocess.Process],
+        here: Mapping[int, asyncio.Queue[Sequence[str] | None]],
+        missing: list[dict[str, None]],
+        lost: Mapping[int, Verdict],
+        queue: asyncio.Queue[tuple[int, _Message]],
+    ) -> None:
+        self.dealer, self.workers, self.here = dealer, workers, here
+        self.missing, self.lost, self.queue = missing, lost, queue
+        self.late: list[tuple[int, list[str]]] = []  # dealt to a group that had ended
+        self.sent = {url for group in missing for url in group}  # each URL is dealt once
+        self.finished = asyncio.Event()
 
+    async def feed(self, more: AsyncIterator[Sequence[str]]) -> None:
+        try:
+            async for batch in more:
+                new = [url for url in batch if url not in self.sent]
+                self.sent.update(new)
+                for index, urls in enumerate(self.dealer.deal(new)):
+                    if urls:
+                        self._send(index, urls)
+        finally:
+            for index in range(len(self.missing)):
+                self._send(index, None)
+            self.finished.set()
 
-async def _spawn_worker() -> asyncio.subprocess.Process:
-    """`python -P -m linkcheck.check.worker` with this process's interpreter and environment.
-    -P: the working directory (the repository being audited, in CI) is not on its path, so
-    a file there cannot stand in for a module the worker imports."""
-    if not sys.executable or getattr(sys, "frozen", False):
-        raise RuntimeError("no Python interpreter to start")
-    env = dict(os.environ)
-    entry = _worker_path_entry()
-    if entry is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [entry, env.get("PYTHONPATH")]))
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-P",
-        "-m",
-        "linkcheck.check.worker",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
+    def _send(self, index: int, urls: list[str] | None) -> None:
+        if urls is not None:
+            if index in self.lost:
+                self.late.append((index, urls))
+                return
+            self.missing[index].update(dict.fromkeys(urls))
+        worker = self.workers.get(index)
+        if worker is None:
+            self.here[index].put_nowait(urls)
+        elif worker.stdin is not None and not worker.stdin.is_closing():
+            worker.stdin.write(frame(tuple(urls) if urls is not None else None))
+
+    async def orphans(self) -> int:
+        """Once every group has ended: the URLs dealt to ended ones, as a last message."""
+        await self.finished.wait()
+        if not self.late:
+            return 0
+        index = self.late[0][0]
+        lost: list[Checked] = [
+            (CheckResult(url, self.lost[group], None, None), None)
+            for group, urls in self.late
+            for url in urls
+        ]
+        self.late.clear()
+        await self.queue.put((index, lost))
+        await self.queue.put((index, None))
+        return 1
 
 
 async def _read_frames(
@@ -288,46 +302,34 @@ async def _why_stopped(
     if worker is None:
         return "internal error: checking stopped early"
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(worker.wait(), _STOP_WAIT)
+        await asyncio.wait_for(worker.wait(), spawn.STOP_WAIT)
     lines = stderr_tail.decode("utf-8", "replace").strip().splitlines()
     said = f": {lines[-1]}" if lines else ""
     return f"internal error: the checking process exited with code {worker.returncode}{said}"
 
 
-async def _stop(
-    workers: dict[int, asyncio.subprocess.Process],
-    finished: list[int],
-    tasks: list[asyncio.Task[None]],
-) -> None:
-    """A worker that reported everything is given _STOP_WAIT to exit by itself (it does so
-    right after its last frame); any other one (the run was stopped early) is terminated at
-    once. Either is killed if it outlives that, and waited for, so none is left behind."""
-    for index, worker in workers.items():
-        if worker.stdin is not None:
-            worker.stdin.close()
-        if index not in finished and worker.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                worker.terminate()
-    for worker in workers.values():
-        try:
-            await asyncio.wait_for(worker.wait(), _STOP_WAIT)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                worker.kill()
-            await worker.wait()
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
 async def _check_here(
-    job: Job, client: httpx.AsyncClient, index: int, queue: asyncio.Queue[tuple[int, _Message]]
+    job: Job,
+    client: httpx.AsyncClient,
+    index: int,
+    queue: asyncio.Queue[tuple[int, _Message]],
+    feed: asyncio.Queue[Sequence[str] | None] | None = None,
 ) -> None:
-    """A group checked in this process, reported like a worker's (one result per batch)."""
+    """A group checked in this process, reported like a worker's (one result per batch);
+    `feed` brings its further URLs."""
+    more = _batches(feed) if feed is not None else None
     # The engine gives every URL a verdict; should it fail anyway, the URLs it did not
     # report get theirs from the caller ("checking stopped early").
     with contextlib.suppress(Exception):
-        async with contextlib.aclosing(check_urls(job.urls, client, job.config)) as results:
+        checked = check_urls(job.urls, client, job.config, more=more)
+        async with contextlib.aclosing(checked) as results:
             async for result in results:
                 await queue.put((index, [judged(result, job)]))
     await queue.put((index, None))
+
+
+async def _batches(
+    feed: asyncio.Queue[Sequence[str] | None],
+) -> AsyncGenerator[Sequence[str], None]:
+    while (batch := await feed.get()) is not None:
+        yield batch

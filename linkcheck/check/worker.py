@@ -1,11 +1,12 @@
 """A checking process: `python -m linkcheck.check.worker`, started by `check.processes`.
 
-It reads one job from standard input (a pickle of the URLs, the CheckConfig, the URLs whose
-bodies the parent wants and the claims to judge here), checks the URLs with the ordinary
-engine, and writes the results to standard output in frames: an 8-byte length, then a pickled
-list of (CheckResult, LivePage or None). A frame holding None ends the stream; a frame holding
-a string reports why the worker failed. Only the parent reads these pickles, and only from the
-process it started itself.
+It reads one job from standard input (a frame: an 8-byte length, then a pickle of the URLs,
+the CheckConfig, the URLs whose bodies the parent wants and the claims to judge here), and,
+when the parent is still reading its documents, further frames of URLs ending with None. It
+checks the URLs with the ordinary engine as they come, and writes the results to standard
+output in frames of the same kind, each a pickled list of (CheckResult, LivePage or None). A
+frame holding None ends the stream; a frame holding a string reports why the worker failed.
+Only the two processes read these pickles, each from the other it started or was started by.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import signal
 import struct
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from linkcheck.check.client import make_client
 from linkcheck.check.config import CheckConfig
@@ -47,6 +48,9 @@ class Job:
     # Judged here against the page when it arrives: each URL's claims, one per occurrence.
     claims: Mapping[str, tuple[Claim | None, ...]] = dataclasses.field(default_factory=dict)
     keep_texts: bool = True  # send a judged page's text where a claim failed (for drift)
+    # Further URLs follow on stdin, a frame per batch (a tuple of URLs) and None at their end:
+    # the parent is still reading the documents.
+    more: bool = False
 
 
 Checked = tuple[CheckResult, "LivePage | None"]  # a result, and its claims judged if asked
@@ -66,23 +70,66 @@ def judged(result: CheckResult, job: Job) -> Checked:
     return result, live
 
 
-def write_frame(stream: BinaryIO, message: object) -> None:
+def frame(message: object) -> bytes:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(FRAME_HEADER.pack(len(data)) + data)
+    return FRAME_HEADER.pack(len(data)) + data
+
+
+def write_frame(stream: BinaryIO, message: object) -> None:
+    stream.write(frame(message))
     stream.flush()
 
 
-async def _check_and_send(job: Job, out: BinaryIO) -> None:
+def read_frame(fd: int) -> object:
+    """The next frame on `fd`, read with os.read (see _exit_at_end_of_input); EOFError at the
+    end of the input, also in the middle of a frame (the parent is gone)."""
+    (size,) = FRAME_HEADER.unpack(_read_exactly(fd, FRAME_HEADER.size))
+    return pickle.loads(_read_exactly(fd, size))
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    parts = []
+    while size:
+        part = os.read(fd, min(size, 1 << 20))
+        if not part:
+            raise EOFError
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+async def _more_urls(fd: int) -> AsyncGenerator[Sequence[str], None]:
+    """The batches of URLs the parent sends after the job, read by a thread (which then
+    watches for the end of the input, as in `main`)."""
+    loop = asyncio.get_running_loop()
+    batches: asyncio.Queue[Sequence[str] | None] = asyncio.Queue()
+
+    def read() -> None:
+        try:
+            while (batch := read_frame(fd)) is not None:
+                loop.call_soon_threadsafe(batches.put_nowait, cast(Sequence[str], batch))
+        except EOFError:  # the parent is gone mid-feed: nobody will read what we check
+            os._exit(0)
+        loop.call_soon_threadsafe(batches.put_nowait, None)
+        _exit_at_end_of_input(fd)
+
+    threading.Thread(target=read, daemon=True).start()
+    while (batch := await batches.get()) is not None:
+        yield batch
+
+
+async def _check_and_send(job: Job, out: BinaryIO, stdin: int) -> None:
     """Results go out in batches from one writing thread, so the event loop never waits on
     the pipe: whatever finished while the last batch was being written makes up the next."""
     loop = asyncio.get_running_loop()
+    more = _more_urls(stdin) if job.more else None
     batch: list[Checked] = []
     batch_bytes = 0  # of the bodies and texts in `batch`
     writing: asyncio.Future[None] | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-send") as thread:
         async with (
             make_client(job.config) as client,
-            contextlib.aclosing(check_urls(job.urls, client, job.config)) as results,
+            contextlib.aclosing(check_urls(job.urls, client, job.config, more=more)) as results,
         ):
             async for found in results:
                 result, live = judged(found, job)
@@ -122,15 +169,18 @@ def main() -> int:
     tune_collector()
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write into the frames
+    stdin = sys.stdin.fileno()
     try:
-        job = pickle.load(sys.stdin.buffer)
+        # (Not an isinstance test: run as __main__, this module's Job is not the one pickled.)
+        job = cast(Job, read_frame(stdin))
     except EOFError:  # started ahead of need, and not needed after all
         return 0
     # The parent keeps our stdin open while it runs: its end means the parent has finished
     # with us or is gone (killed, say), and either way no one will read what we check.
-    threading.Thread(target=_exit_at_end_of_input, args=(sys.stdin.fileno(),), daemon=True).start()
+    if not job.more:  # else the thread reading the URLs watches, once they have all come
+        threading.Thread(target=_exit_at_end_of_input, args=(stdin,), daemon=True).start()
     try:
-        asyncio.run(_check_and_send(job, out))
+        asyncio.run(_check_and_send(job, out, stdin))
         write_frame(out, None)
     except BrokenPipeError:  # the parent is gone: nobody is listening
         return 1

@@ -49,7 +49,15 @@ _HTML_ANCHOR_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
 _LABELS = "linkcheck_footnotes"  # env key: the labels of the document's footnote definitions
 
 
-def extract_markdown(text: str, source: str, *, base_url: str | None = None) -> Extraction:
+# Called with the URLs of the links found so far, batch by batch, while a document is read.
+Found = Callable[[Sequence[str]], None]
+
+
+def extract_markdown(
+    text: str, source: str, *, base_url: str | None = None, found: Found | None = None
+) -> Extraction:
+    """`found` hears of the links' URLs as the walk reaches them (a run checks them while
+    the rest of a long document is read)."""
     # The newlines markdown-it itself normalises to, so its line numbers are ours.
     text = re.sub(r"\r\n?", "\n", text).replace("\0", "\ufffd")
     fields, body = _front_matter(text)
@@ -57,6 +65,7 @@ def extract_markdown(text: str, source: str, *, base_url: str | None = None) -> 
     parser, env = _parser(), dict[str, Any]()
     tokens = parser.parse(body, env)
     walker = _Walker(source, base_url, lines, lambda token: _inline_children(parser, env, token))
+    walker.found = found
     walker.walk(tokens)
     date = metadata_date(fields.get("date"))
     document = Document(
@@ -253,6 +262,8 @@ class _Walker:
         self.heading: str | None = None
         self.cell = -1  # index of the table cell being read in its row, -1 outside tables
         self.row_column = 0  # column in the row's source line past the last cell read
+        self.found: Found | None = None
+        self.told = 0  # links `found` has heard of
 
     def walk(self, tokens: Sequence[Token]) -> None:
         for token in tokens:
@@ -273,6 +284,9 @@ class _Walker:
             elif kind == "html_block" and token.map:
                 self._html_block(token)
             # Code blocks and fences are no prose, and their URLs are examples, not citations.
+            if self.found is not None and len(self.links) > self.told:
+                self.found([raw.url for raw in self.links[self.told :]])
+                self.told = len(self.links)
 
     def _block_inline(self, token: Token) -> None:
         first_line = token.map[0] if token.map else 0

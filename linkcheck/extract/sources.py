@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import glob
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,9 +149,15 @@ def decode_text(name: str, data: bytes) -> str:
 
 
 def extract_source(
-    source: Source, *, base_url: str | None = None, date: dt.date | None = None
+    source: Source,
+    *,
+    base_url: str | None = None,
+    date: dt.date | None = None,
+    found: Callable[[Sequence[str]], None] | None = None,
 ) -> Extraction:
-    """Read one source with the extractor for its format. Raises InputError when it cannot."""
+    """Read one source with the extractor for its format. Raises InputError when it cannot.
+    `found` hears of the links' URLs as they are found: while a Markdown document is walked,
+    or once the document has been read for the other formats."""
     format = source.format or detect_format(source.name, source.data)
     if format is None:
         raise InputError("unsupported-format", f"{source.name}: unsupported format")
@@ -172,11 +178,14 @@ def extract_source(
         elif format is Format.MARKDOWN:
             from linkcheck.extract.markdown import extract_markdown
 
-            extraction = extract_markdown(text, source.name, base_url=base_url)
+            extraction = extract_markdown(text, source.name, base_url=base_url, found=found)
+            found = None  # already told
         else:
             from linkcheck.extract.text import extract_text
 
             extraction = extract_text(text, source.name)
+    if found is not None:
+        found([raw.url for raw in extraction.links])
     return _with_date(extraction, date)
 
 
