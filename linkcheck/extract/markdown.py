@@ -18,7 +18,7 @@ from markdown_it.rules_core import StateCore, text_join
 from markdown_it.rules_inline import StateInline, autolink, html_inline, image, link
 from markdown_it.token import Token
 
-from linkcheck.extract.html import (
+from linkcheck.extract.prose import (
     LineIndex,
     OpenLink,
     Prose,
@@ -26,8 +26,6 @@ from linkcheck.extract.html import (
     collapse,
     link_url,
     metadata_date,
-    parse_html,
-    walk_html,
 )
 from linkcheck.models import (
     Document,
@@ -235,6 +233,8 @@ def _plain(tokens: Sequence[Token]) -> str:
 
 
 def _html_href(tag: str) -> str | None:
+    from linkcheck.extract.html import parse_html  # BeautifulSoup: only for embedded HTML
+
     anchor = parse_html(tag).find("a")
     href = anchor.get("href") if anchor is not None else None
     return href if isinstance(href, str) else None
@@ -308,6 +308,8 @@ class _Walker:
         assert token.map is not None
         if self.footnote is None:
             self.sink.new_line(token.map[0] + 1)
+        from linkcheck.extract.html import parse_html, walk_html  # only for embedded HTML
+
         index = LineIndex(token.content, token.map[0], self.lines)
         self.links.extend(
             walk_html(
