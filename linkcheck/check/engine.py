@@ -53,7 +53,7 @@ REDIRECT_BODY_BYTES = 65536  # a redirect's body is only read so the connection 
 # While more URLs may still arrive, a page whose citing URLs have all been answered is kept
 # (most recent first, up to this many body bytes), so that "page#b" found after "page#a" was
 # checked reuses the GET instead of repeating it.
-KEPT_WHILE_FEEDING_BYTES = 16_000_000
+KEPT_WHILE_FEEDING_BYTES = 2_000_000
 
 
 @dataclass(frozen=True)
