@@ -50,7 +50,8 @@ if TYPE_CHECKING:  # the network stack loads only when a run checks links
     from linkcheck.archive import ArchiveConfig, ArchiveLimiter, Manifest, SaveOutcome
     from linkcheck.cache import CheckStore
     from linkcheck.check.config import CheckConfig
-    from linkcheck.check.engine import CheckResult, Recorder
+    from linkcheck.check.engine import Recorder
+    from linkcheck.check.result import CheckResult
     from linkcheck.check.spawn import StartedWorkers
     from linkcheck.support import Scorer
     from linkcheck.support.live import LivePage
@@ -254,11 +255,12 @@ async def run_audit(
 async def _archive_and_judge(
     checked: _Checked,
     options: AuditOptions,
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient | None,
     scorer: Scorer | None,
     texts: TextSpool | None,
 ) -> AuditResult:
-    """What follows the checks: snapshots, then each claim's support."""
+    """What follows the checks: snapshots, then each claim's support (`client` may be None
+    when neither is asked for)."""
     report = checked.report
     notes: list[str] = []
     if checked.offline:
@@ -269,7 +271,7 @@ async def _archive_and_judge(
     if archiving:
         from linkcheck.archive import ArchiveLimiter
 
-        assert options.archive is not None
+        assert options.archive is not None and client is not None
         limiter = ArchiveLimiter(options.archive)
         report = await _archive(report, options, client, limiter)
         stopped = limiter.stop_message()
@@ -279,6 +281,7 @@ async def _archive_and_judge(
             link.url: link.archive for link in report.links if link.archive is not None
         }
     if options.support:
+        assert client is not None
         report = await _judge_support(
             report,
             checked.judged,
@@ -646,7 +649,6 @@ async def _audit_while_reading(
     the reading is done; no check needs them)."""
     import asyncio
 
-    from linkcheck.check import make_client
     from linkcheck.check.processes import check_urls_in_processes
 
     assert options.check is not None
@@ -683,25 +685,26 @@ async def _audit_while_reading(
             if new:
                 yield new
 
+    reading = asyncio.ensure_future(asyncio.to_thread(read))
+    # No client here: the workers make their own, and this process loads the HTTP stack only
+    # if it must check a group itself or consult an archive.
+    checks = check_urls_in_processes(
+        (), options.check, None, processes=workers.count, started=workers, more=to_check()
+    )
+    try:
+        async with contextlib.aclosing(checks):
+            async for result, _ in checks:
+                verdicts[result.url] = result.verdict
+                if progress is not None:
+                    progress(len(verdicts), len(pending), result.url)
+    finally:
+        report = await reading  # a thread: it cannot be stopped midway
+    checked = _checked(report, verdicts, cached, {}, options, store)
+    if options.archive is None or options.archive_mode is ArchiveMode.NONE:
+        return await _archive_and_judge(checked, options, None, None, None)
+    from linkcheck.check import make_client
+
     async with make_client(options.check) as client:
-        reading = asyncio.ensure_future(asyncio.to_thread(read))
-        checks = check_urls_in_processes(
-            (),
-            options.check,
-            client,
-            processes=workers.count,
-            started=workers,
-            more=to_check(),
-        )
-        try:
-            async with contextlib.aclosing(checks):
-                async for result, _ in checks:
-                    verdicts[result.url] = result.verdict
-                    if progress is not None:
-                        progress(len(verdicts), len(pending), result.url)
-        finally:
-            report = await reading  # a thread: it cannot be stopped midway
-        checked = _checked(report, verdicts, cached, {}, options, store)
         return await _archive_and_judge(checked, options, client, None, None)
 
 

@@ -13,8 +13,8 @@ from linkcheck.lazy import lazy_exports
 if TYPE_CHECKING:
     from linkcheck.check.client import make_client
     from linkcheck.check.config import DEFAULT_USER_AGENT, CheckConfig, HostRule
-    from linkcheck.check.engine import CheckResult, check_url, check_urls
-    from linkcheck.check.verdicts import network_unreachable
+    from linkcheck.check.engine import check_url, check_urls
+    from linkcheck.check.result import CheckResult, network_unreachable
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -32,7 +32,7 @@ __getattr__ = lazy_exports(
     {
         "linkcheck.check.client": {"make_client"},
         "linkcheck.check.config": {"DEFAULT_USER_AGENT", "CheckConfig", "HostRule"},
-        "linkcheck.check.engine": {"CheckResult", "check_url", "check_urls"},
-        "linkcheck.check.verdicts": {"network_unreachable"},
+        "linkcheck.check.engine": {"check_url", "check_urls"},
+        "linkcheck.check.result": {"CheckResult", "network_unreachable"},
     },
 )

@@ -21,7 +21,6 @@ from collections.abc import (
     Iterable,
     Sequence,
 )
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -34,6 +33,7 @@ from linkcheck.check.fragments import check_fragment, fragment_of
 from linkcheck.check.hosts import Limits
 from linkcheck.check.page import parse_page
 from linkcheck.check.redirects import REDIRECT_STATUSES
+from linkcheck.check.result import CheckResult, host_of
 from linkcheck.check.retry import Budget, host_accepts, with_retries
 from linkcheck.check.safety import resolved_rule
 from linkcheck.check.soft404 import compare_with_probe, origin, probe_url
@@ -56,14 +56,6 @@ REDIRECT_BODY_BYTES = 65536  # a redirect's body is only read so the connection 
 KEPT_WHILE_FEEDING_BYTES = 2_000_000
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    url: str
-    verdict: Verdict
-    body: bytes | None  # bounded prefix of the final page when it is live (ok or redirected)
-    charset: str | None  # of that body, as the server declared it (header, BOM or <meta>)
-
-
 # Called with every exchange the engine makes and the body prefix it read (e.g. a WARC writer).
 Recorder = Callable[[httpx.Request, httpx.Response, bytes], None]
 
@@ -71,13 +63,6 @@ Recorder = Callable[[httpx.Request, httpx.Response, bytes], None]
 class _Attempts:
     def __init__(self) -> None:
         self.count = 0
-
-
-def host_of(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:  # e.g. an unbalanced "[" in the host: precheck reports it
-        return ""
 
 
 async def read_prefix(response: httpx.Response, limit: int) -> tuple[bytes, bool]:

@@ -19,16 +19,18 @@ import contextlib
 import dataclasses
 import pickle
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Iterable, Mapping, Sequence
-
-import httpx
+from typing import TYPE_CHECKING
 
 from linkcheck.check import spawn
 from linkcheck.check.config import CheckConfig
-from linkcheck.check.engine import CheckResult, check_urls, host_of
+from linkcheck.check.result import CheckResult, host_of
 from linkcheck.check.spawn import PARALLEL_MIN_JUDGED, PARALLEL_MIN_URLS, StartedWorkers
 from linkcheck.check.worker import FRAME_HEADER, Checked, Job, frame, judged
 from linkcheck.machine import default_processes
 from linkcheck.models import Claim, Status, Verdict
+
+if TYPE_CHECKING:  # loaded only where a group is checked in this process
+    import httpx
 
 _ERROR_TAIL_BYTES = 4096  # of a worker's standard error, kept to explain its death
 _QUEUED_BATCHES = 4  # result batches received and not yet consumed, all workers together
@@ -105,7 +107,7 @@ _Message = list[Checked] | str | None  # a batch; why the worker failed; the end
 async def check_urls_in_processes(
     urls: Sequence[str],
     config: CheckConfig,
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient | None,
     *,
     processes: int,
     bodies_for: Collection[str] = (),
@@ -127,8 +129,9 @@ async def check_urls_in_processes(
     spread over hosts is not known yet).
 
     Each worker makes its own client from `config` and this process's environment (proxies
-    included), or is one of `started`, taken first. `client` checks a group here when its
-    process cannot be started (a sandbox without subprocesses, say). Wrap the iterator in
+    included), or is one of `started`, taken first. `client` (or, when None, one made here)
+    checks a group here when its process cannot be started (a sandbox without subprocesses,
+    say). Wrap the iterator in
     `contextlib.aclosing` when stopping early: the workers are stopped at once rather than
     when the generator is collected."""
     dealer = HostDealer(processes)
@@ -310,19 +313,25 @@ async def _why_stopped(
 
 async def _check_here(
     job: Job,
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient | None,
     index: int,
     queue: asyncio.Queue[tuple[int, _Message]],
     feed: asyncio.Queue[Sequence[str] | None] | None = None,
 ) -> None:
-    """A group checked in this process, reported like a worker's (one result per batch);
-    `feed` brings its further URLs."""
+    """A group checked in this process, reported like a worker's (one result per batch), with
+    `client` or one of its own; `feed` brings its further URLs."""
+    from linkcheck.check.client import make_client
+    from linkcheck.check.engine import check_urls
+
     more = _batches(feed) if feed is not None else None
     # The engine gives every URL a verdict; should it fail anyway, the URLs it did not
     # report get theirs from the caller ("checking stopped early").
     with contextlib.suppress(Exception):
-        checked = check_urls(job.urls, client, job.config, more=more)
-        async with contextlib.aclosing(checked) as results:
+        async with contextlib.AsyncExitStack() as stack:
+            if client is None:
+                client = await stack.enter_async_context(make_client(job.config))
+            checked = check_urls(job.urls, client, job.config, more=more)
+            results = await stack.enter_async_context(contextlib.aclosing(checked))
             async for result in results:
                 await queue.put((index, [judged(result, job)]))
     await queue.put((index, None))

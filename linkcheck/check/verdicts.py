@@ -13,7 +13,6 @@ The table (also in docs/CHECKER.md):
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
@@ -28,7 +27,6 @@ from linkcheck.check.soft404 import ProbeComparison, ProbeFinding, says_missing
 from linkcheck.models import Status, Verdict
 
 CHECKED_SCHEMES = frozenset({"http", "https"})
-NO_NETWORK_REASONS = frozenset({"dns", "unreachable-network"})
 
 
 def _phrase(answer: Answer) -> str:
@@ -199,21 +197,3 @@ def apply_fragment(verdict: Verdict, check: FragmentCheck) -> Verdict:
     if check.detail and verdict.detail is None:
         return dataclasses.replace(verdict, detail=check.detail)
     return verdict
-
-
-def network_unreachable(verdicts: Iterable[Verdict]) -> bool:
-    """True when at least one URL was checked and every checked one failed before HTTP: on a
-    name lookup, a missing route, or a connection that never came up. The machine is offline,
-    the links are not dead. A refused connection or any HTTP answer (a redirect included)
-    proves the network works. Connection time-outs alone prove it only across several URLs,
-    so one firewalled host is reported as unreachable, not as an offline machine."""
-    checked = [v for v in verdicts if v.status not in (Status.SKIPPED, Status.UNCHECKED)]
-    before_http = all(
-        v.status is Status.UNREACHABLE
-        and v.reason in NO_NETWORK_REASONS | {"connect-timeout"}
-        and v.http_status is None
-        and not v.redirects
-        for v in checked
-    )
-    lookups_failed = any(v.reason in NO_NETWORK_REASONS for v in checked)
-    return bool(checked) and before_http and (lookups_failed or len(checked) >= 3)

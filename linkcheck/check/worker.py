@@ -24,9 +24,8 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, BinaryIO, cast
 
-from linkcheck.check.client import make_client
 from linkcheck.check.config import CheckConfig
-from linkcheck.check.engine import CheckResult, check_urls
+from linkcheck.check.result import CheckResult
 from linkcheck.machine import tune_collector
 from linkcheck.models import Claim
 
@@ -121,6 +120,9 @@ async def _more_urls(fd: int) -> AsyncGenerator[Sequence[str], None]:
 async def _check_and_send(job: Job, out: BinaryIO, stdin: int) -> None:
     """Results go out in batches from one writing thread, so the event loop never waits on
     the pipe: whatever finished while the last batch was being written makes up the next."""
+    from linkcheck.check.client import make_client
+    from linkcheck.check.engine import check_urls
+
     loop = asyncio.get_running_loop()
     more = _more_urls(stdin) if job.more else None
     batch: list[Checked] = []

@@ -19,7 +19,7 @@ from linkcheck.support.semantic import Scorer
 from linkcheck.support.text import page_text
 
 if TYPE_CHECKING:
-    from linkcheck.check.engine import CheckResult
+    from linkcheck.check.result import CheckResult
 
 MAX_PAGE_CHARACTERS = 400_000  # of a page's text kept for judging: bodies are bounded anyway
 
