@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from servers.scenario import FAST, Scenario, check_all
+from servers.scenario import FAST, Scenario, check_all, paced
 
 from linkcheck.check import CheckConfig, CheckResult, check_url, check_urls, make_client
 from linkcheck.check import engine as engine_module
@@ -244,14 +244,10 @@ def _check_fed(
     """Check `first`, then each of `batches` fed `pause` seconds apart (the documents are
     still being read), as `check_urls(..., more=...)` does."""
 
-    async def more() -> AsyncIterator[list[str]]:
-        for batch in batches:
-            await asyncio.sleep(pause)
-            yield batch
-
     async def main() -> list[CheckResult]:
+        more = paced(batches, pause)
         async with make_client(config) as client:
-            return [result async for result in check_urls(first, client, config, more=more())]
+            return [result async for result in check_urls(first, client, config, more=more)]
 
     return asyncio.run(main())
 

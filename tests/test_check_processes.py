@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servers.scenario import FAST, Scenario, check_all
+from servers.scenario import FAST, Scenario, check_all, paced
 
 from linkcheck import pipeline
 from linkcheck.check import CheckConfig, CheckResult, make_client
@@ -477,14 +477,19 @@ def test_workers_started_ahead_are_stopped_when_the_start_is_cancelled(
     assert worker_pids() == []
 
 
+def _workers_from(urls: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of this many URLs count as large: workers, started ahead, check them."""
+    monkeypatch.setattr(processes_module, "PARALLEL_MIN_URLS", urls)
+    monkeypatch.setattr(spawn_module, "PARALLEL_MIN_URLS", urls)
+
+
 def test_an_audit_of_many_links_starts_its_workers_while_reading(
     servers: Scenario,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(processes_module, "PARALLEL_MIN_URLS", 8)
-    monkeypatch.setattr(spawn_module, "PARALLEL_MIN_URLS", 8)
+    _workers_from(8, monkeypatch)
     spawned = _count_spawns(monkeypatch)
     spawned_before_reading: list[int] = []
     read_sources = pipeline.read_sources
@@ -649,14 +654,10 @@ def fed_in_processes(
 ) -> list[CheckResult]:
     """check_urls_in_processes with `batches` fed after `first`, `pause` seconds apart."""
 
-    async def more() -> AsyncIterator[list[str]]:
-        for batch in batches:
-            await asyncio.sleep(pause)
-            yield batch
-
     async def collect() -> list[CheckResult]:
+        more = paced(batches, pause)
         async with make_client(FAST) as client:
-            results = check_urls_in_processes(first, FAST, client, processes=processes, more=more())
+            results = check_urls_in_processes(first, FAST, client, processes=processes, more=more)
             async with contextlib.aclosing(results):
                 return [result async for result, _ in results]
 
@@ -734,8 +735,7 @@ def test_a_large_audit_checks_links_while_reading_with_the_same_report(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(processes_module, "PARALLEL_MIN_URLS", 8)
-    monkeypatch.setattr(spawn_module, "PARALLEL_MIN_URLS", 8)
+    _workers_from(8, monkeypatch)
     first, second = tmp_path / "a.md", tmp_path / "b.md"
     pages = [servers.url(host, path) for host in ("a", "b", "c") for path in MIXED]
     first.write_text(
@@ -784,8 +784,7 @@ def test_checking_while_reading_keeps_to_its_shard_and_reuses_the_check_store(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(processes_module, "PARALLEL_MIN_URLS", 8)
-    monkeypatch.setattr(spawn_module, "PARALLEL_MIN_URLS", 8)
+    _workers_from(8, monkeypatch)
     urls = [servers.url(host, f"/ok?n={n}") for host in ("a", "b", "c") for n in range(6)]
     document = tmp_path / "list.md"
     document.write_text("".join(f"- <{url}>\n" for url in urls), encoding="utf-8")

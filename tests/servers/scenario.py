@@ -16,7 +16,7 @@ import ssl
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -363,6 +363,13 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.scenario.set_huge_sent(sent)
             self.close_connection = True
+
+
+async def paced(batches: Sequence[list[str]], pause: float) -> AsyncIterator[list[str]]:
+    """Each batch `pause` seconds after the last: URLs found while documents are read."""
+    for batch in batches:
+        await asyncio.sleep(pause)
+        yield batch
 
 
 def check_all(urls: Iterable[str], config: CheckConfig = FAST) -> dict[str, CheckResult]:
