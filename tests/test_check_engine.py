@@ -307,3 +307,17 @@ def test_a_feed_that_fails_still_ends_the_run_with_its_error(servers: Scenario) 
         return seen
 
     assert asyncio.run(asyncio.wait_for(main(), 10)) == [ok]
+
+
+def test_fragments_arriving_while_their_page_is_fetched_without_ids_each_get_the_ids(
+    servers: Scenario,
+) -> None:
+    # The page's GET starts for the bare URL (no ids read); two fragments join it in flight
+    # and both must be checked against the ids read afterwards from the body.
+    page = servers.url("b", "/anchors?s=0.5")
+    results = _check_fed(
+        [page], [[page + "#findings", page + "#annex-2", page + "#nope"]], pause=0.1
+    )
+    reasons = {r.url.partition("#")[2]: r.verdict.reason for r in results}
+    assert reasons == {"": None, "findings": None, "annex-2": None, "nope": "fragment-missing"}
+    assert servers.count("b", "/anchors?s=0.5") == 1

@@ -61,6 +61,7 @@ class Fetch:
     page: Page | None = None  # the parsed final answer, when there is one
     attempts: int = 0  # requests made, retries and hops included
     elapsed: float = 0.0  # seconds of this URL's own time (queueing behind others excluded)
+    ids_read: bool = False  # the page's ids and names were collected (a cited URL has a "#")
 
     @property
     def redirects(self) -> tuple[str, ...]:

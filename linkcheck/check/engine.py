@@ -100,7 +100,6 @@ class Engine:
         self._tasks: set[asyncio.Task[Any]] = set()  # running ones only: done tasks are dropped
         self._page_users: dict[str, int] = {}  # URLs (fragments apart) still to use each page
         self._anchored: set[str] = set()  # pages cited with a "#fragment": their ids are read
-        self._ids_read: set[str] = set()  # pages whose fetch collects ids (anchors=True)
         # Pages released while URLs may still arrive (see KEPT_WHILE_FEEDING_BYTES).
         self._kept: OrderedDict[str, asyncio.Future[Fetch]] = OrderedDict()
         self._kept_bytes = 0
@@ -243,12 +242,10 @@ class Engine:
             return CheckResult(url, Verdict(Status.SKIPPED, reason, detail=detail), None, None)
         fragment = fragment_of(url)
         anchors = config.check_fragments and bool(fragment or page_url in self._anchored)
-        if anchors and page_url not in self._fetches:
-            self._ids_read.add(page_url)
         fetch = await self._shared(
             self._fetches, page_url, lambda: self._fetch(page_url, anchors=anchors)
         )
-        if fragment and config.check_fragments and page_url not in self._ids_read:
+        if fragment and config.check_fragments and not fetch.ids_read:
             fetch = self._with_ids(page_url, fetch)
         self._release_page(page_url)
         verdict = verdict_for_fetch(fetch, config)
@@ -299,14 +296,23 @@ class Engine:
         with a "#fragment" arrived (URLs fed while the documents are read)."""
         if fetch.answer is None or fetch.page is None:
             return fetch
+        shared = self._fetches.get(page_url)
+        if (
+            shared is not None
+            and shared.done()
+            and not shared.cancelled()
+            and not shared.exception()
+        ):
+            done = shared.result()  # another citer, waiting on the same GET, read them first
+            if done.ids_read and done.answer is fetch.answer:
+                return done
         answer = fetch.answer
         page = parse_page(answer.body, answer.content_type, anchors=True, tokens=False)
-        fetch = dataclasses.replace(fetch, page=page)
-        if page_url in self._fetches:  # later citers use these ids too
+        fetch = dataclasses.replace(fetch, page=page, ids_read=True)
+        if shared is not None:  # later citers use these ids too
             future: asyncio.Future[Fetch] = asyncio.get_running_loop().create_future()
             future.set_result(fetch)
             self._fetches[page_url] = future
-            self._ids_read.add(page_url)
         return fetch
 
     async def _address_rule(self, url: str) -> tuple[str, str] | None:
@@ -367,7 +373,9 @@ class Engine:
         page = None
         if answer is not None and failure is None:
             page = parse_page(answer.body, answer.content_type, anchors=anchors, tokens=probe)
-        return Fetch(url, tuple(hops), answer, failure, page, attempts.count, budget.used())
+        return Fetch(
+            url, tuple(hops), answer, failure, page, attempts.count, budget.used(), anchors
+        )
 
     async def _refuse_target(self, target: str) -> Failure | None:
         """A redirect may not lead where a cited URL may not (metadata services, other schemes)."""

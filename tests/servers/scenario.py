@@ -236,6 +236,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path in ("/ok", "/chain/final", "/mixed-new", "/upgraded"):
             self._send(200, page(f"Report {path}"))
         elif path == "/anchors":
+            time.sleep(min(float(query.get("s", ["0"])[0]), HANG_MAX))  # ?s=: answer late
             self._send(200, ANCHORS)
         elif path == "/flaky":
             fails = int(query.get("fail", ["1"])[0])
