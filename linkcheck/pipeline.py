@@ -619,11 +619,12 @@ async def audit_documents(
     sources, problems = gather_sources(local, stdin=stdin, format=extract_options.input_format)
     async with _workers_ahead(sources, options) as workers:
         if workers is not None and workers.count > 1 and not options.support:
+            failed: list[InputProblem] = []
             if remote:
                 fetched, failed = await fetch_documents(remote, options)
-                sources, problems = [*sources, *fetched], [*problems, *failed]
+                sources = [*sources, *fetched]
             return await _audit_while_reading(
-                sources, extract_options, problems, options, workers, progress, store
+                sources, extract_options, problems, failed, options, workers, progress, store
             )
         extractions, problems = read_sources(sources, extract_options, problems)
         if remote:
@@ -639,6 +640,7 @@ async def _audit_while_reading(
     sources: Sequence[Source],
     extract_options: ExtractOptions,
     problems: Sequence[InputProblem],
+    not_fetched: Sequence[InputProblem],
     options: AuditOptions,
     workers: StartedWorkers,
     progress: ProgressCallback | None,
@@ -646,7 +648,8 @@ async def _audit_while_reading(
 ) -> AuditResult:
     """`audit_documents` for a large run without claims to judge: the documents are read in a
     thread while `workers` check each URL as soon as it is found (the claims are matched once
-    the reading is done; no check needs them)."""
+    the reading is done; no check needs them). `not_fetched`: web documents that could not
+    be downloaded, reported after those that could not be read, as `audit_documents` does."""
     import asyncio
 
     from linkcheck.check.processes import check_urls_in_processes
@@ -661,7 +664,7 @@ async def _audit_while_reading(
             extractions, unread = read_sources(sources, extract_options, problems, found)
         finally:
             found.end()
-        return assemble(extractions, unread)  # while the last checks run
+        return assemble(extractions, [*unread, *not_fetched])  # while the last checks run
 
     verdicts: dict[str, Verdict] = {}
     cached: set[str] = set()
@@ -699,6 +702,10 @@ async def _audit_while_reading(
                     progress(len(verdicts), len(pending), result.url)
     finally:
         report = await reading  # a thread: it cannot be stopped midway
+    # A document that failed after some of its links were found has no links in the report:
+    # their checks are neither reported nor recorded.
+    reported = {link.url for link in report.links}
+    verdicts = {url: verdict for url, verdict in verdicts.items() if url in reported}
     checked = _checked(report, verdicts, cached, {}, options, store)
     if options.archive is None or options.archive_mode is ArchiveMode.NONE:
         return await _archive_and_judge(checked, options, None, None, None)

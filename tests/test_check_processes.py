@@ -22,6 +22,7 @@ import pytest
 from servers.scenario import FAST, Scenario, check_all, paced
 
 from linkcheck import pipeline
+from linkcheck.cache import CheckStore
 from linkcheck.check import CheckConfig, CheckResult, make_client
 from linkcheck.check import processes as processes_module
 from linkcheck.check import spawn as spawn_module
@@ -40,6 +41,7 @@ from linkcheck.check.spawn import (
 )
 from linkcheck.check.worker import FRAME_HEADER, Job, frame
 from linkcheck.cli import main
+from linkcheck.extract import markdown as markdown_module
 from linkcheck.machine import default_processes
 from linkcheck.models import Claim, Location, Status, SupportVerdict
 from linkcheck.pipeline import run_sync
@@ -750,7 +752,7 @@ def test_a_large_audit_checks_links_while_reading_with_the_same_report(
 
     def slow_second(source: Any, *args: Any) -> Any:
         if source.name.endswith("b.md"):
-            time.sleep(0.5)  # a long document: the first one's links are being checked
+            time.sleep(2.0)  # a long document: the first one's links are being checked
         extraction = read_one(source, *args)
         read_at[Path(source.name).name] = time.monotonic()
         return extraction
@@ -774,7 +776,9 @@ def test_a_large_audit_checks_links_while_reading_with_the_same_report(
     while_reading = audit("2")
     assert while_reading == alone
     assert servers.total() == requests_alone
-    assert min(seen.at for seen in servers.seen()) < read_at["b.md"] - 0.3
+    # Read first, nothing would be asked before b.md was read: here a.md's links were asked
+    # while b.md was (a 2 s margin for a slow machine).
+    assert min(seen.at for seen in servers.seen()) < read_at["b.md"]
     assert worker_pids() == []
 
 
@@ -811,3 +815,130 @@ def test_checking_while_reading_keeps_to_its_shard_and_reuses_the_check_store(
     assert all(status == "ok" for status, _ in everything.values())
     assert {url for url, (_, cached) in everything.items() if cached} == checked
     assert requested() == set(urls) - checked  # what the store held fresh was not asked again
+
+
+def _spawned(monkeypatch: pytest.MonkeyPatch) -> list[asyncio.subprocess.Process]:
+    """The workers started from now on, in order."""
+    spawned: list[asyncio.subprocess.Process] = []
+    original = spawn_module.spawn_worker
+
+    async def recording() -> asyncio.subprocess.Process:
+        spawned.append(await original())
+        return spawned[-1]
+
+    monkeypatch.setattr(spawn_module, "spawn_worker", recording)
+    return spawned
+
+
+def test_a_new_host_found_after_a_worker_died_goes_to_a_live_worker(
+    servers: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spawned = _spawned(monkeypatch)
+    early = [servers.url("a", "/ok"), servers.url("b", "/ok")]  # one host per worker
+    late = [servers.url("c", "/ok"), servers.url("a", "/gone")]  # a new host; a's again
+
+    async def run() -> dict[str, CheckResult]:
+        answered = asyncio.Event()
+
+        async def more() -> AsyncIterator[list[str]]:
+            await answered.wait()
+            spawned[0].kill()
+            await spawned[0].wait()
+            await asyncio.sleep(0.3)  # the parent has seen the death
+            yield late
+
+        found: dict[str, CheckResult] = {}
+        async with make_client(FAST) as client:
+            results = check_urls_in_processes(early, FAST, client, processes=2, more=more())
+            async with contextlib.aclosing(results):
+                async for result, _ in results:
+                    found[result.url] = result
+                    if set(early) <= set(found):
+                        answered.set()
+        return found
+
+    found = run_sync(asyncio.wait_for(run(), 30))
+    assert found[late[0]].verdict.status is Status.OK
+    assert found[late[1]].verdict.status is Status.BROKEN  # its host moved to the live worker
+
+
+def test_a_failing_feed_fails_the_workers_run_with_its_error(servers: Scenario) -> None:
+    ok = servers.url("a", "/ok")
+
+    async def more() -> AsyncIterator[list[str]]:
+        yield [ok]
+        raise RuntimeError("reading broke")
+
+    async def main() -> list[str]:
+        seen: list[str] = []
+        async with make_client(FAST) as client:
+            results = check_urls_in_processes([], FAST, client, processes=2, more=more())
+            with pytest.raises(RuntimeError, match="reading broke"):
+                async with contextlib.aclosing(results):
+                    async for result, _ in results:
+                        seen.append(result.url)
+        return seen
+
+    assert run_sync(asyncio.wait_for(main(), 20)) == [ok]
+    assert worker_pids() == []
+
+
+def test_a_worker_sends_its_results_while_the_feed_is_still_open(servers: Scenario) -> None:
+    # Four citers of one page finish together; none may wait for the end of the reading.
+    page = servers.url("b", "/anchors")
+    urls = [page, page + "#findings", page + "#annex-2", page + "#nope"]
+
+    async def more() -> AsyncIterator[list[str]]:
+        yield urls
+        await asyncio.sleep(4)  # the rest of a long document is being read
+
+    async def main() -> dict[str, float]:
+        start = time.monotonic()
+        at: dict[str, float] = {}
+        async with make_client(FAST) as client:
+            results = check_urls_in_processes([], FAST, client, processes=2, more=more())
+            async with contextlib.aclosing(results):
+                async for result, _ in results:
+                    at[result.url] = time.monotonic() - start
+        return at
+
+    at = run_sync(asyncio.wait_for(main(), 30))
+    assert set(at) == set(urls)
+    assert max(at.values()) < 3, at
+
+
+def test_checking_while_reading_reports_problems_in_the_same_order_and_records_only_reported_links(
+    servers: Scenario,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _workers_from(8, monkeypatch)
+
+    def broken(self: Any, token: Any) -> None:
+        raise RuntimeError("extractor bug")  # after the document's first links were found
+
+    monkeypatch.setattr(markdown_module._Walker, "_html_block", broken)
+    good, bad = tmp_path / "good.md", tmp_path / "bad.md"
+    good.write_text(
+        "".join(f"- <{servers.url(h, f'/ok?n={n}')}>\n" for h in "ab" for n in range(5))
+    )
+    bad_urls = [servers.url("c", f"/ok?n={n}") for n in range(5)]
+    bad.write_text("".join(f"- <{url}>\n" for url in bad_urls) + "\n<div>x</div>\n")
+    (tmp_path / "c.pdf").write_bytes(b"%PDF-1.4 broken")
+    documents = [str(good), str(bad), str(tmp_path / "c.pdf"), servers.url("a", "/gone")]
+    common = ["audit", *documents, "-q", "-f", "json", "--archive", "none", "--no-support"]
+    common += ["--host-interval", "0", "--timeout", "5"]
+
+    def problems(*extra: str) -> list[tuple[str, str]]:
+        main([*common, *extra])
+        report = json.loads(capsys.readouterr().out)
+        return [(p["document"], p["code"]) for p in report["problems"]]
+
+    alone = problems("--processes", "1", "--no-cache")
+    assert len(alone) == 3  # bad.md, c.pdf, the web document that is gone
+    store = tmp_path / "store.db"
+    assert problems("--processes", "2", "--cache", str(store)) == alone
+    with CheckStore(store) as kept:
+        assert kept.count() == 10  # good.md's links; bad.md's, though checked, are not kept
+        assert all(kept.fresh(url, 3600, 3600) is None for url in bad_urls)

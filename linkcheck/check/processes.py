@@ -57,7 +57,7 @@ class HostDealer:
     dealt stays with its group."""
 
     def __init__(self, parts: int) -> None:
-        self.loads = [0] * max(1, parts)
+        self.loads: list[float] = [0] * max(1, parts)
         self.owner: dict[str, int] = {}
 
     def deal(self, urls: Iterable[str]) -> list[list[str]]:
@@ -76,6 +76,13 @@ class HostDealer:
         for url, host in host_by_url.items():
             groups[owner[host]].append(url)
         return groups
+
+    def retire(self, group: int) -> None:
+        """The group has ended (its worker died, say): its hosts, no longer checked anywhere,
+        go to the other groups when they come up again, and no new host goes to it unless
+        every group has ended."""
+        self.loads[group] = float("inf")
+        self.owner = {host: owner for host, owner in self.owner.items() if owner != group}
 
 
 def split_by_host(urls: Sequence[str], parts: int) -> list[list[str]]:
@@ -181,7 +188,8 @@ async def check_urls_in_processes(
             tasks.append(asyncio.create_task(_keep_tail(worker.stderr, errors[index])))
         if more is not None:
             deal = _Deal(dealer, workers, here, missing, lost, queue)
-            tasks.append(asyncio.create_task(deal.feed(more)))
+            feeding = asyncio.create_task(deal.feed(more))
+            tasks.append(feeding)
         running = len(groups)
         while running:
             index, message = await queue.get()
@@ -191,6 +199,8 @@ async def check_urls_in_processes(
                     yield checked
                 continue
             running -= 1
+            if more is not None:
+                deal.dealer.retire(index)
             why = await _why_stopped(workers.get(index), message, errors[index])
             lost[index] = Verdict(Status.UNREACHABLE, "error", detail=why)
             if missing[index]:  # the worker ended before it reported everything
@@ -199,6 +209,8 @@ async def check_urls_in_processes(
                 missing[index].clear()
             if more is not None and not running:
                 running += await deal.orphans()
+        if more is not None:
+            await feeding  # an error in `more` is the caller's to see
     finally:
         finished = [index for index, left in enumerate(missing) if not left]
         await spawn.stop_workers(workers, finished, tasks)

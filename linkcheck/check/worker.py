@@ -117,18 +117,66 @@ async def _more_urls(fd: int) -> AsyncGenerator[Sequence[str], None]:
         yield batch
 
 
+class _Sender:
+    """Results out in batches from one writing thread, so the event loop never waits on the
+    pipe: whatever finished while the last batch was being written makes up the next, and
+    goes as soon as that write is done (not when a later result arrives: while URLs are still
+    being fed, that may be much later)."""
+
+    def __init__(self, out: BinaryIO, thread: ThreadPoolExecutor) -> None:
+        self._out, self._thread = out, thread
+        self._batch: list[Checked] = []
+        self._bytes = 0  # of the bodies and texts in the batch
+        self.writing: asyncio.Future[None] | None = None
+
+    def add(self, checked: Checked) -> None:
+        result, live = checked
+        self._batch.append(checked)
+        self._bytes += len(result.body or b"")
+        if live is not None and live.text:
+            self._bytes += len(live.text)
+
+    @property
+    def behind(self) -> bool:
+        """A write is under way and the next batch is full: the parent is not keeping up."""
+        full = len(self._batch) >= _MAX_BATCH or self._bytes >= _MAX_BATCH_BYTES
+        return full and self.writing is not None and not self.writing.done()
+
+    def send(self) -> None:
+        """Start writing the batch, unless a write is under way (it sends it when done)."""
+        if not self._batch or (self.writing is not None and not self.writing.done()):
+            return
+        if self.writing is not None:
+            self.writing.result()  # a broken pipe ends the worker here
+        loop = asyncio.get_running_loop()
+        self.writing = loop.run_in_executor(self._thread, write_frame, self._out, self._batch)
+        self.writing.add_done_callback(self._written)
+        self._batch, self._bytes = [], 0
+
+    def _written(self, writing: asyncio.Future[None]) -> None:
+        if not writing.cancelled() and writing.exception() is None:
+            self.send()  # (a failed write is raised where the worker next sends or ends)
+
+    async def close(self) -> None:
+        """Send what is left, and wait until all of it is written."""
+        while True:
+            if self.writing is not None and not self.writing.done():
+                await self.writing  # (its callback may start the next write)
+            elif self._batch:
+                self.send()
+            else:
+                break
+        if self.writing is not None:
+            self.writing.result()
+
+
 async def _check_and_send(job: Job, out: BinaryIO, stdin: int) -> None:
-    """Results go out in batches from one writing thread, so the event loop never waits on
-    the pipe: whatever finished while the last batch was being written makes up the next."""
     from linkcheck.check.client import make_client
     from linkcheck.check.engine import check_urls
 
-    loop = asyncio.get_running_loop()
     more = _more_urls(stdin) if job.more else None
-    batch: list[Checked] = []
-    batch_bytes = 0  # of the bodies and texts in `batch`
-    writing: asyncio.Future[None] | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-send") as thread:
+        sender = _Sender(out, thread)
         async with (
             make_client(job.config) as client,
             contextlib.aclosing(check_urls(job.urls, client, job.config, more=more)) as results,
@@ -138,23 +186,11 @@ async def _check_and_send(job: Job, out: BinaryIO, stdin: int) -> None:
                 if live is not None:
                     # Judging takes a while: let the connections waiting on the loop move on.
                     await asyncio.sleep(0)
-                batch.append((result, live))
-                batch_bytes += len(result.body or b"")
-                if live is not None and live.text:
-                    batch_bytes += len(live.text)
-                if writing is not None and (
-                    len(batch) >= _MAX_BATCH or batch_bytes >= _MAX_BATCH_BYTES
-                ):
-                    await writing  # the parent is behind: hold the engine back, not memory
-                if writing is None or writing.done():
-                    if writing is not None:
-                        writing.result()  # a broken pipe ends the worker here
-                    writing = loop.run_in_executor(thread, write_frame, out, batch)
-                    batch, batch_bytes = [], 0
-        if writing is not None:
-            await writing
-    if batch:
-        write_frame(out, batch)
+                sender.add((result, live))
+                if sender.behind and sender.writing is not None:
+                    await sender.writing  # hold the engine back, not memory
+                sender.send()
+        await sender.close()
 
 
 def _exit_at_end_of_input(fd: int) -> None:
