@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -651,19 +651,38 @@ def test_a_dealer_keeps_each_host_with_its_group_across_batches() -> None:
     assert dealer.deal([]) == [[], []]
 
 
+def fed_run(
+    first: list[str],
+    more: Callable[[list[tuple[CheckResult, float]]], AsyncIterator[list[str]]],
+    out: list[tuple[CheckResult, float]] | None = None,
+) -> list[tuple[CheckResult, float]]:
+    """check_urls_in_processes on 2 workers: `first`, then what `more(out)` feeds (it sees the
+    results so far); each result with its seconds since the start, in `out` as they come."""
+    out = [] if out is None else out
+
+    async def collect() -> list[tuple[CheckResult, float]]:
+        start = time.monotonic()
+        async with make_client(FAST) as client:
+            results = check_urls_in_processes(first, FAST, client, processes=2, more=more(out))
+            async with contextlib.aclosing(results):
+                async for result, _ in results:
+                    out.append((result, time.monotonic() - start))
+        return out
+
+    return run_sync(asyncio.wait_for(collect(), 30))
+
+
 def fed_in_processes(
-    first: list[str], batches: list[list[str]], processes: int = 2, pause: float = 0.2
+    first: list[str], batches: list[list[str]], pause: float = 0.2
 ) -> list[CheckResult]:
     """check_urls_in_processes with `batches` fed after `first`, `pause` seconds apart."""
+    return [result for result, _ in fed_run(first, lambda _: paced(batches, pause))]
 
-    async def collect() -> list[CheckResult]:
-        more = paced(batches, pause)
-        async with make_client(FAST) as client:
-            results = check_urls_in_processes(first, FAST, client, processes=processes, more=more)
-            async with contextlib.aclosing(results):
-                return [result async for result, _ in results]
 
-    return run_sync(collect())
+async def answered(out: list[tuple[CheckResult, float]], urls: list[str]) -> None:
+    """Until every one of `urls` has its result in `out`."""
+    while not set(urls) <= {result.url for result, _ in out}:
+        await asyncio.sleep(0.02)
 
 
 def test_urls_fed_to_workers_reach_the_same_verdicts_once_each(servers: Scenario) -> None:
@@ -686,31 +705,18 @@ def test_urls_fed_to_workers_that_died_get_an_error_and_the_run_ends(servers: Sc
     early = [servers.url("a", "/ok"), servers.url("b", "/ok")]
     late = [servers.url("a", "/gone"), servers.url("b", "/temp"), servers.url("c", "/ok")]
 
-    async def run() -> dict[str, CheckResult]:
-        both_answered = asyncio.Event()
+    async def more(out: list[tuple[CheckResult, float]]) -> AsyncIterator[list[str]]:
+        await answered(out, early)
+        for pid in worker_pids():
+            os.kill(pid, 9)
+        while worker_pids():
+            await asyncio.sleep(0.05)
+        yield late
 
-        async def more() -> AsyncIterator[list[str]]:
-            await both_answered.wait()
-            for pid in worker_pids():
-                os.kill(pid, 9)
-            while worker_pids():
-                await asyncio.sleep(0.05)
-            yield late
-
-        found: dict[str, CheckResult] = {}
-        async with make_client(FAST) as client:
-            results = check_urls_in_processes(early, FAST, client, processes=2, more=more())
-            async with contextlib.aclosing(results):
-                async for result, _ in results:
-                    found[result.url] = result
-                    if set(early) <= set(found):
-                        both_answered.set()
-        return found
-
-    found = run_sync(asyncio.wait_for(run(), 30))
+    found = {result.url: result for result, _ in fed_run(early, more)}
     assert set(found) == set(early + late)
     assert all(found[url].verdict.status is Status.OK for url in early)
-    for url in late:
+    for url in late:  # no worker is left to check them
         verdict = found[url].verdict
         assert (verdict.status, verdict.reason) == (Status.UNREACHABLE, "error"), url
         assert verdict.detail is not None and "exited with code -9" in verdict.detail
@@ -837,27 +843,14 @@ def test_a_new_host_found_after_a_worker_died_goes_to_a_live_worker(
     early = [servers.url("a", "/ok"), servers.url("b", "/ok")]  # one host per worker
     late = [servers.url("c", "/ok"), servers.url("a", "/gone")]  # a new host; a's again
 
-    async def run() -> dict[str, CheckResult]:
-        answered = asyncio.Event()
+    async def more(out: list[tuple[CheckResult, float]]) -> AsyncIterator[list[str]]:
+        await answered(out, early)
+        spawned[0].kill()
+        await spawned[0].wait()
+        await asyncio.sleep(0.3)  # the parent has seen the death
+        yield late
 
-        async def more() -> AsyncIterator[list[str]]:
-            await answered.wait()
-            spawned[0].kill()
-            await spawned[0].wait()
-            await asyncio.sleep(0.3)  # the parent has seen the death
-            yield late
-
-        found: dict[str, CheckResult] = {}
-        async with make_client(FAST) as client:
-            results = check_urls_in_processes(early, FAST, client, processes=2, more=more())
-            async with contextlib.aclosing(results):
-                async for result, _ in results:
-                    found[result.url] = result
-                    if set(early) <= set(found):
-                        answered.set()
-        return found
-
-    found = run_sync(asyncio.wait_for(run(), 30))
+    found = {result.url: result for result, _ in fed_run(early, more)}
     assert found[late[0]].verdict.status is Status.OK
     assert found[late[1]].verdict.status is Status.BROKEN  # its host moved to the live worker
 
@@ -865,21 +858,14 @@ def test_a_new_host_found_after_a_worker_died_goes_to_a_live_worker(
 def test_a_failing_feed_fails_the_workers_run_with_its_error(servers: Scenario) -> None:
     ok = servers.url("a", "/ok")
 
-    async def more() -> AsyncIterator[list[str]]:
+    async def more(out: list[tuple[CheckResult, float]]) -> AsyncIterator[list[str]]:
         yield [ok]
         raise RuntimeError("reading broke")
 
-    async def main() -> list[str]:
-        seen: list[str] = []
-        async with make_client(FAST) as client:
-            results = check_urls_in_processes([], FAST, client, processes=2, more=more())
-            with pytest.raises(RuntimeError, match="reading broke"):
-                async with contextlib.aclosing(results):
-                    async for result, _ in results:
-                        seen.append(result.url)
-        return seen
-
-    assert run_sync(asyncio.wait_for(main(), 20)) == [ok]
+    out: list[tuple[CheckResult, float]] = []
+    with pytest.raises(RuntimeError, match="reading broke"):
+        fed_run([], more, out)
+    assert [result.url for result, _ in out] == [ok]
     assert worker_pids() == []
 
 
@@ -888,21 +874,11 @@ def test_a_worker_sends_its_results_while_the_feed_is_still_open(servers: Scenar
     page = servers.url("b", "/anchors")
     urls = [page, page + "#findings", page + "#annex-2", page + "#nope"]
 
-    async def more() -> AsyncIterator[list[str]]:
+    async def more(out: list[tuple[CheckResult, float]]) -> AsyncIterator[list[str]]:
         yield urls
         await asyncio.sleep(4)  # the rest of a long document is being read
 
-    async def main() -> dict[str, float]:
-        start = time.monotonic()
-        at: dict[str, float] = {}
-        async with make_client(FAST) as client:
-            results = check_urls_in_processes([], FAST, client, processes=2, more=more())
-            async with contextlib.aclosing(results):
-                async for result, _ in results:
-                    at[result.url] = time.monotonic() - start
-        return at
-
-    at = run_sync(asyncio.wait_for(main(), 30))
+    at = {result.url: seconds for result, seconds in fed_run([], more)}
     assert set(at) == set(urls)
     assert max(at.values()) < 3, at
 
