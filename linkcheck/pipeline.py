@@ -208,6 +208,11 @@ class AuditOptions:
     fail_after_days: float = 0.0  # this many consecutive checks spanning this many days
     shard: tuple[int, int] | None = None  # (k, n): check only the k-th of n URL partitions
 
+    @property
+    def archiving(self) -> bool:
+        """Whether the run consults an archive for its links."""
+        return self.archive is not None and self.archive_mode is not ArchiveMode.NONE
+
 
 @dataclass(frozen=True)
 class AuditResult:
@@ -236,12 +241,11 @@ async def run_audit(
     from linkcheck.check import make_client
 
     scorer = _scorer(options)
-    archiving = options.archive is not None and options.archive_mode is not ArchiveMode.NONE
     async with make_client(options.check) as client, contextlib.AsyncExitStack() as stack:
         # Page texts wait (on disk) for the drift check only when there will be snapshots to
         # compare them with.
         texts = None
-        if archiving and options.support:
+        if options.archiving and options.support:
             from linkcheck.support.spool import TextSpool
 
             texts = stack.enter_context(contextlib.closing(TextSpool()))
@@ -265,10 +269,9 @@ async def _archive_and_judge(
     notes: list[str] = []
     if checked.offline:
         return AuditResult(report, offline=True)
-    archiving = options.archive is not None and options.archive_mode is not ArchiveMode.NONE
     snapshots_for_support: dict[str, Snapshot] = {}
     limiter = None
-    if archiving:
+    if options.archiving:
         from linkcheck.archive import ArchiveLimiter
 
         assert options.archive is not None and client is not None
@@ -355,10 +358,10 @@ async def _check(
                     texts.put(result.url, live.text)
             if progress is not None:
                 progress(len(verdicts), len(pending), result.url)
-    return _checked(report, verdicts, cached, judged, options, store)
+    return _apply_checks(report, verdicts, cached, judged, options, store)
 
 
-def _checked(
+def _apply_checks(
     report: Report,
     verdicts: dict[str, Verdict],
     cached: set[str],
@@ -706,8 +709,8 @@ async def _audit_while_reading(
     # their checks are neither reported nor recorded.
     reported = {link.url for link in report.links}
     verdicts = {url: verdict for url, verdict in verdicts.items() if url in reported}
-    checked = _checked(report, verdicts, cached, {}, options, store)
-    if options.archive is None or options.archive_mode is ArchiveMode.NONE:
+    checked = _apply_checks(report, verdicts, cached, {}, options, store)
+    if not options.archiving:
         return await _archive_and_judge(checked, options, None, None, None)
     from linkcheck.check import make_client
 

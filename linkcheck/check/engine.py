@@ -297,15 +297,9 @@ class Engine:
         if fetch.answer is None or fetch.page is None:
             return fetch
         shared = self._fetches.get(page_url)
-        if (
-            shared is not None
-            and shared.done()
-            and not shared.cancelled()
-            and not shared.exception()
-        ):
-            done = shared.result()  # another citer, waiting on the same GET, read them first
-            if done.ids_read and done.answer is fetch.answer:
-                return done
+        done = _completed(shared) if shared is not None else None
+        if done is not None and done.ids_read and done.answer is fetch.answer:
+            return done  # another citer, waiting on the same GET, read them first
         answer = fetch.answer
         page = parse_page(answer.body, answer.content_type, anchors=True, tokens=False)
         fetch = dataclasses.replace(fetch, page=page, ids_read=True)
@@ -473,8 +467,15 @@ async def _feed(
         done.put_nowait(("", None))
 
 
+def _completed(fetched: asyncio.Future[Fetch]) -> Fetch | None:
+    """The fetch a future holds, or None while it runs or if it was cancelled or failed."""
+    if not fetched.done() or fetched.cancelled() or fetched.exception() is not None:
+        return None
+    return fetched.result()
+
+
 def _body_size(fetched: asyncio.Future[Fetch]) -> int:
-    fetch = fetched.result() if not fetched.cancelled() and not fetched.exception() else None
+    fetch = _completed(fetched)
     return len(fetch.answer.body) if fetch is not None and fetch.answer is not None else 0
 
 

@@ -138,9 +138,8 @@ async def check_urls_in_processes(
     Each worker makes its own client from `config` and this process's environment (proxies
     included), or is one of `started`, taken first. `client` (or, when None, one made here)
     checks a group here when its process cannot be started (a sandbox without subprocesses,
-    say). Wrap the iterator in
-    `contextlib.aclosing` when stopping early: the workers are stopped at once rather than
-    when the generator is collected."""
+    say). Wrap the iterator in `contextlib.aclosing` when stopping early: the workers are
+    stopped at once rather than when the generator is collected."""
     dealer = HostDealer(processes)
     groups = dealer.deal(urls)
     if more is None:
@@ -188,8 +187,8 @@ async def check_urls_in_processes(
             tasks.append(asyncio.create_task(_keep_tail(worker.stderr, errors[index])))
         if more is not None:
             deal = _Deal(dealer, workers, here, missing, lost, queue)
-            feeding = asyncio.create_task(deal.feed(more))
-            tasks.append(feeding)
+            dealing = asyncio.create_task(deal.feed(more))
+            tasks.append(dealing)
         running = len(groups)
         while running:
             index, message = await queue.get()
@@ -199,18 +198,21 @@ async def check_urls_in_processes(
                     yield checked
                 continue
             running -= 1
+            feeding = more is not None and not deal.finished.is_set()
             if more is not None:
                 deal.dealer.retire(index)
-            why = await _why_stopped(workers.get(index), message, errors[index])
-            lost[index] = Verdict(Status.UNREACHABLE, "error", detail=why)
-            if missing[index]:  # the worker ended before it reported everything
-                for url in missing[index]:
-                    yield CheckResult(url, lost[index], None, None), None
-                missing[index].clear()
+            # Why it ended matters only for URLs it left, or may yet be dealt (it died while
+            # URLs were still coming); a worker that finished is not waited for here.
+            if missing[index] or feeding:
+                why = await _why_stopped(workers.get(index), message, errors[index])
+                lost[index] = Verdict(Status.UNREACHABLE, "error", detail=why)
+            for url in missing[index]:  # the worker ended before it reported everything
+                yield CheckResult(url, lost[index], None, None), None
+            missing[index].clear()
             if more is not None and not running:
                 running += await deal.orphans()
         if more is not None:
-            await feeding  # an error in `more` is the caller's to see
+            await dealing  # an error in `more` is the caller's to see
     finally:
         finished = [index for index, left in enumerate(missing) if not left]
         await spawn.stop_workers(workers, finished, tasks)
