@@ -229,7 +229,7 @@ def test_the_progress_bar_shows_checked_of_total_and_current_hosts() -> None:
 
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=120, no_color=True)
-    with progress_bar(console, enabled=True) as progress:
+    with progress_bar(console) as progress:
         assert progress is not None
         progress(0, 3, "")
         progress(1, 3, "https://a.example/x")
@@ -238,5 +238,5 @@ def test_the_progress_bar_shows_checked_of_total_and_current_hosts() -> None:
     assert "2/3" in shown
     assert "a.example b.example" in shown
     plain = Console(file=io.StringIO(), force_terminal=False)
-    with progress_bar(plain, enabled=True) as nothing:
+    with progress_bar(plain) as nothing:
         assert nothing is None  # not a terminal: plain output, no bar

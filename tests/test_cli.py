@@ -256,3 +256,25 @@ def test_a_report_file_is_replaced_whole_or_not_at_all(
     # A device is written in place, never replaced by a file.
     assert main(["extract", str(document), "-f", "json", "-o", "/dev/null"]) == 0
     assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
+
+
+def test_a_quiet_audit_prints_nothing_and_loads_no_terminal_or_validation_library(
+    tmp_path: Path,
+) -> None:
+    # CI runs `audit --quiet`: rich (the progress bar and summary it would not show) and
+    # pydantic (typer 0.29's option validation) were a fifth of a second of every start.
+    document = tmp_path / "brief.md"
+    document.write_text("See [the data](https://example.org/data).\n", encoding="utf-8")
+    report = tmp_path / "report.json"
+    argv = ["linkcheck", "audit", str(document), "--offline", "--quiet", "-f", "json"]
+    code = (
+        f"import sys; sys.argv = {[*argv, '-o', str(report)]!r}\n"
+        "from linkcheck.entry import run\n"
+        "try:\n    run()\nexcept SystemExit as end:\n    code = end.code\n"
+        "heavy = ('rich', 'pydantic', 'importlib.metadata')\n"
+        "print('LOADED', sorted(m for m in heavy if m in sys.modules), 'EXIT', code)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip().splitlines()[-1] == "LOADED [] EXIT 0", done.stderr
+    assert done.stderr == ""
+    assert json.loads(report.read_text())["links"][0]["url"] == "https://example.org/data"

@@ -6,21 +6,15 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata
+
+from linkcheck import __version__
 
 PROJECT_URL = "https://github.com/linkcheck-dev/linkcheck"
 
-
-def _version() -> str:
-    try:
-        return metadata.version("linkcheck")
-    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-        return "0+unknown"
-
-
 # An honest bot UA that says who we are and where to complain: faking a browser gets IPs
 # banned and triggers login/consent redirect loops (see docs/CHECKER.md, "user agent").
-DEFAULT_USER_AGENT = f"linkcheck/{_version()} (+{PROJECT_URL})"
+# (The package's own version, not importlib.metadata's: that import is 18 ms of every start.)
+DEFAULT_USER_AGENT = f"linkcheck/{__version__} (+{PROJECT_URL})"
 
 
 @lru_cache(maxsize=64)

@@ -49,8 +49,8 @@ class CheckProgress:
 
 
 @contextmanager
-def progress_bar(console: Console, enabled: bool) -> Iterator[CheckProgress | None]:
-    if not enabled or not console.is_terminal:
+def progress_bar(console: Console) -> Iterator[CheckProgress | None]:
+    if not console.is_terminal:
         yield None
         return
     bar = CheckProgress(console)
