@@ -98,13 +98,36 @@ def resolve_url(href: str, base: str | None) -> str:
     return href
 
 
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+
+
 def scheme_of(url: str) -> str:
-    return urlsplit(url).scheme.lower() if ":" in url else ""
+    """The scheme, lower-cased ("" for none). Read as urlsplit reads it, without the rest of
+    urlsplit, which raises on a malformed host such as "ftp://[x/"."""
+    scheme = _SCHEME.match(url)
+    return scheme.group(1).lower() if scheme else ""
 
 
 def is_checkable(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme.lower() in CHECKED_SCHEMES and bool(parts.hostname)
+    """An http(s) URL with an authority: the checker requests it, or reports it broken when
+    that authority is malformed ("http://[x/", "http://user@/"), rather than skip it."""
+    scheme, separator, rest = url.partition("://")
+    return bool(separator) and scheme.lower() in CHECKED_SCHEMES and rest[:1] not in _NO_HOST
+
+
+_NO_HOST = ("", "/", "?", "#")
+
+
+def url_host(url: str) -> tuple[str, str | None]:
+    """The host a URL names (lower-cased) and None; or "" and why it names none that could
+    be asked ("invalid URL: no host", "invalid URL: Invalid IPv6 URL")."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port  # raises on a port that is not a number
+    except ValueError as exc:
+        return "", f"invalid URL: {exc}"
+    return (host, None) if host else ("", "invalid URL: no host")
 
 
 # Characters a URL broken across two lines may continue with (no white space, no prose quotes).

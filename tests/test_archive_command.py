@@ -126,3 +126,30 @@ def test_keys_come_from_the_environment_and_reach_no_output(
     printed = capsys.readouterr()
     for text in (printed.out, printed.err, *(p.read_text() for p in out.iterdir())):
         assert "SECRET-s3cr3t" not in text and "ACCESS-k3y" not in text
+
+
+def test_malformed_links_are_reported_and_never_sent_to_the_archive(
+    world: World, config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A link with a broken host ("http://[x/") once ended both commands with an internal error.
+    document = tmp_path / "brief.md"
+    malformed = ("http://[draft/notes", "http://editor@/tracked")
+    extra = "".join(f"\nSee also [the draft]({url})." for url in malformed)
+    document.write_text(brief(world.site) + extra, encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["archive", str(document), "--out-dir", str(out), "--config", str(config)]
+    assert main([*args, "--wayback-url", world.archive.url, "-q"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    recorded = {record["url"] for record in manifest["records"]}
+    assert not recorded & set(malformed)
+    assert len(saves(world)) == 10  # the brief's own links, as without the malformed ones
+    asked = " ".join(f"{r.path}?{r.query}" for r in world.archive.requests)
+    assert "draft" not in asked and "editor" not in asked
+    capsys.readouterr()
+    audit = ["audit", str(document), "--config", str(config), "--no-cache", "-f", "json", "-q"]
+    assert main([*audit, "--wayback-url", world.archive.url]) == 1
+    links = {link["url"]: link for link in json.loads(capsys.readouterr().out)["links"]}
+    for url in malformed:
+        assert (links[url]["status"], links[url]["reason"]) == ("broken", "error")
+        assert links[url]["detail"].startswith("invalid URL: ")
+        assert links[url]["archive"] is None

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkcheck.urls import continues_url, find_urls, normalize_url, trim_url
+from linkcheck.urls import (
+    continues_url,
+    find_urls,
+    is_checkable,
+    normalize_url,
+    scheme_of,
+    trim_url,
+    url_host,
+)
 
 
 def urls(text: str) -> list[str]:
@@ -94,3 +104,51 @@ def test_find_urls_in_prose_with_a_url_inside(noise: str) -> None:
     assert "https://example.org/x" in [trim_url(span.url) for span in find_urls(text)] or any(
         span.url.startswith("https://example.org/x") for span in find_urls(text)
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "checkable", "host", "problem"),
+    [
+        ("https://example.org/a", True, "example.org", None),
+        ("HTTP://Example.ORG", True, "example.org", None),
+        ("http://[::1]:8080/x", True, "::1", None),
+        # Malformed hosts are checked, so that the checker reports them broken, not skipped.
+        ("http://[x/", True, "", "invalid URL: Invalid IPv6 URL"),
+        ("http://user@/p", True, "", "invalid URL: no host"),
+        ("http://example.org:port/", True, "", "invalid URL: Port could not be cast to integer"),
+        ("http:///p", False, "", "invalid URL: no host"),
+        ("ftp://[y/", False, "", "invalid URL: Invalid IPv6 URL"),
+        ("mailto:someone@example.org", False, "", "invalid URL: no host"),
+    ],
+)
+def test_which_urls_are_checked_and_which_name_no_host(
+    url: str, checkable: bool, host: str, problem: str | None
+) -> None:
+    assert is_checkable(url) is checkable
+    found, why = url_host(url)
+    assert found == host
+    if problem is None:
+        assert why is None
+    else:  # (the wording after the prefix is Python's own)
+        assert why is not None and why.startswith(problem)
+
+
+URL_TEXT = st.text(
+    alphabet=st.sampled_from("hHtTpPsS:/[]@?#.-+1a%x "), min_size=0, max_size=24
+) | st.text(max_size=24)
+
+
+@settings(max_examples=400, deadline=None)
+@given(URL_TEXT)
+def test_scheme_and_checkability_never_raise_and_agree_with_urlsplit(url: str) -> None:
+    # A malformed URL in a document once ended the whole run ("internal error: ValueError").
+    checkable, scheme = is_checkable(url), scheme_of(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return
+    if url == url.strip() and not any(c in url for c in "\t\r\n"):
+        assert scheme == parts.scheme  # (urlsplit drops leading blanks and tabs; links have none)
+    if parts.scheme in ("http", "https") and host and url[len(scheme) :].startswith("://"):
+        assert checkable

@@ -31,7 +31,7 @@ from linkcheck.archive.values import (
 )
 from linkcheck.archive.wayback import closest_snapshot, latest_snapshot
 from linkcheck.models import Link, Report, Snapshot
-from linkcheck.urls import is_checkable
+from linkcheck.urls import is_checkable, url_host
 
 log = logging.getLogger("linkcheck.archive")
 
@@ -48,6 +48,9 @@ def lacks_recent_capture(
 def _not_for_archiving(url: str, config: ArchiveConfig) -> LookupProblem | None:
     if not is_checkable(url):
         return LookupProblem(url, "unsupported-scheme", "only http(s) pages are archived")
+    _, invalid = url_host(url)
+    if invalid is not None:
+        return LookupProblem(url, "invalid-url", invalid)
     if is_archive_url(url, config):
         detail = "the link is itself an archived copy"
         if is_weak_archive(url):

@@ -19,7 +19,7 @@ class LookupProblem:
 
     url: str
     reason: str  # "rate-limit-stopped", "rate-limited", "network", "archive-error",
-    # "bad-response", "excluded", "archive-url", "unsupported-scheme"
+    # "bad-response", "excluded", "archive-url", "unsupported-scheme", "invalid-url"
     detail: str = ""
     stopped: bool = False
 

@@ -25,8 +25,7 @@ from linkcheck.check.retry import host_accepts, retry_after
 from linkcheck.check.safety import host_rule
 from linkcheck.check.soft404 import ProbeComparison, ProbeFinding, says_missing
 from linkcheck.models import Status, Verdict
-
-CHECKED_SCHEMES = frozenset({"http", "https"})
+from linkcheck.urls import CHECKED_SCHEMES, scheme_of, url_host
 
 
 def _phrase(answer: Answer) -> str:
@@ -44,18 +43,13 @@ def _status_line(answer: Answer) -> str:
 def precheck(url: str, config: CheckConfig, *, patterns: bool = True) -> Verdict | None:
     """The verdict of a URL that must not be requested at all, or None to go ahead.
     `patterns=False` for redirect targets: include/exclude patterns apply to cited URLs."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        _ = parts.port  # raises on a port that is not a number
-    except ValueError as exc:
-        return Verdict(Status.BROKEN, "error", detail=f"invalid URL: {exc}")
-    scheme = parts.scheme.lower()
+    scheme = scheme_of(url)
     if scheme not in CHECKED_SCHEMES:
         what = f"{scheme}: links" if scheme else "links without a scheme"
         return Verdict(Status.SKIPPED, "unsupported-scheme", detail=f"{what} are not checked")
-    if not host:
-        return Verdict(Status.BROKEN, "error", detail="invalid URL: no host")
+    host, invalid = url_host(url)
+    if invalid is not None:
+        return Verdict(Status.BROKEN, "error", detail=invalid)
     if patterns and config.is_excluded(url):
         return Verdict(Status.SKIPPED, "excluded", detail="matches an exclude pattern")
     refused = host_rule(host, config)
