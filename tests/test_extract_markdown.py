@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkcheck.extract.markdown import extract_markdown
+from linkcheck.extract import markdown
+from linkcheck.extract.markdown import early_urls, extract_markdown
 from linkcheck.models import Extraction, OccurrenceKind, RawLink
 
 
@@ -426,3 +429,77 @@ def test_found_hears_of_every_link_in_order_as_the_walk_reaches_it() -> None:
     assert len(extraction.links) == 6
     assert len(heard) >= 3  # told block by block, not once at the end
     assert extraction == extract_markdown(text, "brief.md")  # telling changes nothing
+
+
+def test_a_long_document_tells_its_first_links_before_the_whole_is_parsed() -> None:
+    items = "".join(
+        f"{n}. Finding {n}: [report {n}](https://example.org/r/{n})\n" for n in range(4000)
+    )
+    text = f"# Findings\n\n{items}"
+    heard: list[list[str]] = []
+    parsed: list[int] = []  # how many batches had been told when markdown-it parsed the whole
+    original = markdown.MarkdownIt.parse
+
+    def parse(self: markdown.MarkdownIt, src: str, env: object = None) -> object:
+        if src == text:
+            parsed.append(len(heard))
+        return original(self, src, env)
+
+    with mock.patch.object(markdown.MarkdownIt, "parse", parse):
+        extraction = extract_markdown(text, "list.md", found=lambda urls: heard.append(list(urls)))
+    urls = [raw.url for raw in extraction.links]
+    assert parsed == [1]  # one batch, of the first 64 KB's links, came before the whole parse
+    early = heard[0]
+    assert 500 < len(early) < 4000
+    assert early == urls[: len(early)]
+    assert [url for batch in heard[1:] for url in batch] == urls  # then every link, in order
+
+
+@pytest.mark.parametrize(
+    ("text", "early"),
+    [
+        # The block cut by the early look may go on: here a code span hides the URL.
+        ("Intro [a](https://a.org/1).\n\nSee `https://example.org/delete?id=1\nnow` please.\n", 1),
+        # "[text][ref]" is a link once its definition is read: then its text is no bare URL.
+        ("Intro [a](https://a.org/1).\n\n[see https://x.org/a][ref]\n\n[ref]: https://r.org/\n", 0),
+    ],
+)
+def test_the_early_look_stops_where_later_text_could_change_a_link(text: str, early: int) -> None:
+    size = text.index("\n", text.index("\n\n") + 2) + 2  # after the second block's first line
+    urls = [raw.url for raw in extract_markdown(text, "brief.md").links]
+    assert early_urls(text, size) == urls[:early]
+    assert "https://example.org/delete?id=1" not in urls and "https://x.org/a" not in urls
+
+
+# Markdown whose meaning at one place depends on what comes later: references, footnotes,
+# code spans and fences, HTML blocks, setext headings, tables, lazy continuation lines.
+_LATER_DEPENDENT = [
+    "[", "]", "(", ")", "<", ">", "`", "``", "*", "\n", "\n\n", " ", "    ", "> ", "- ", "1. ",
+    "[^1]", "[^1]: ", "https://a.org/", "www.b.org", "<a href='https://h.org/'>", "</a>",
+    "```\n", "~~~\n", "\\", "---\n", "===\n", "<!--", "-->", "<div>\n", "</div>\n",
+    "<pre>\n", "</pre>\n", "[t](https://c.org/1)", "[t][r]", "[r]", "[r]: https://r.org/\n",
+    "<https://d.org/>", "|---|---|\n", "| a | b |\n", "![i](https://i.org/p.png)", '"',
+]  # fmt: skip
+
+
+# Without definitions too: any "]:" after the cut rightly stops the early look.
+_NO_DEFINITIONS = [piece for piece in _LATER_DEPENDENT if "]:" not in piece]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([_LATER_DEPENDENT, _NO_DEFINITIONS]), st.data())
+def test_the_early_look_never_tells_a_url_the_whole_document_does_not_link(
+    pieces: list[str], data: st.DataObject
+) -> None:
+    line = st.lists(st.sampled_from(pieces), max_size=8).map("".join)
+    text = "\n".join(data.draw(st.lists(line, min_size=2, max_size=40))) + "\n"
+    size = data.draw(st.integers(min_value=1, max_value=max(1, len(text) // 2)))
+    heard: list[list[str]] = []
+    with mock.patch.object(markdown, "EARLY_LOOK_BYTES", size):
+        extraction = extract_markdown(text, "brief.md", found=lambda urls: heard.append(list(urls)))
+    urls = [raw.url for raw in extraction.links]
+    told = [url for batch in heard for url in batch]
+    # The early batch is a head of the document's links; the walk then tells them all again.
+    early = told[: len(told) - len(urls)]
+    assert early == urls[: len(early)]
+    assert told[len(early) :] == urls
