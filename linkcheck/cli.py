@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from linkcheck.check import CheckConfig
     from linkcheck.config import Settings
     from linkcheck.models import Report
+    from linkcheck.report.json import PreparedJson
     from linkcheck.report.terminal import CheckProgress
 
 
@@ -157,6 +158,7 @@ def _write_outputs(
     report: "Report",
     targets: list[tuple[OutputFormat, Path | None]],
     fail_on: frozenset[str] | None = None,
+    prepared: "PreparedJson | None" = None,
 ) -> None:
     from linkcheck.report import DEFAULT_FAIL_ON, render_chunks
 
@@ -168,7 +170,12 @@ def _write_outputs(
 
             Console(highlight=False, soft_wrap=True).print(render_table(report))
             continue
-        chunks = render_chunks(report, output_format, fail_on=fail_on or DEFAULT_FAIL_ON)
+        if output_format is OutputFormat.JSON and prepared is not None:
+            from linkcheck.report.json import json_chunks
+
+            chunks = json_chunks(report, prepared)
+        else:
+            chunks = render_chunks(report, output_format, fail_on=fail_on or DEFAULT_FAIL_ON)
         if path is None:
             sys.stdout.writelines(chunks)
             continue
@@ -427,6 +434,16 @@ def audit(
     # Quiet prints no progress and no summary: rich is not even imported (50 ms of start-up).
     console = None if quiet else _stderr_console()
     store_path = cache.path if cache.enabled and check_config else None
+    # The JSON report's occurrences and claims are rendered while the links are checked
+    # (unless claims are judged: that changes the occurrences).
+    prepared: list[PreparedJson] = []
+    prepare = None
+    if not options.support and any(f is OutputFormat.JSON for f, _ in targets):
+        from linkcheck.report.json import prepare_json
+
+        def prepare(assembled: "Report") -> None:
+            prepared.append(prepare_json(assembled))
+
     with _check_store(store_path) as store, _progress_bar(console) as progress:
         result = run_sync(
             audit_documents(
@@ -436,10 +453,11 @@ def audit(
                 stdin=_read_stdin(paths),
                 progress=progress,
                 store=store,
+                assembled=prepare,
             )
         )
     report, offline_run = result.report, result.offline
-    _write_outputs(report, targets, failure_set)
+    _write_outputs(report, targets, failure_set, prepared[0] if prepared else None)
     if any(path is not None or f is not OutputFormat.TABLE for f, path in targets):
         if console is not None:
             from linkcheck.report.terminal import print_summary

@@ -173,6 +173,9 @@ def with_verdicts(
 
 
 ProgressCallback = Callable[[int, int, str], None]
+# Called once, in a thread of its own and while the checks run, with the report as read from
+# the documents (no verdicts yet): where output that the checks do not change is prepared.
+AssembledCallback = Callable[["Report"], None]
 
 
 def run_sync(work: Coroutine[Any, Any, T]) -> T:
@@ -615,6 +618,7 @@ async def audit_documents(
     stdin: bytes | None = None,
     progress: ProgressCallback | None = None,
     store: CheckStore | None = None,
+    assembled: AssembledCallback | None = None,
 ) -> AuditResult:
     """Read the documents (local paths, or web addresses downloaded first) and audit them."""
     local = [path for path in paths if not _is_web_address(path)]
@@ -627,7 +631,15 @@ async def audit_documents(
                 fetched, failed = await fetch_documents(remote, options)
                 sources = [*sources, *fetched]
             return await _audit_while_reading(
-                sources, extract_options, problems, failed, options, workers, progress, store
+                sources,
+                extract_options,
+                problems,
+                failed,
+                options,
+                workers,
+                progress,
+                store,
+                assembled,
             )
         extractions, problems = read_sources(sources, extract_options, problems)
         if remote:
@@ -636,7 +648,15 @@ async def audit_documents(
             extractions += more
             problems += [*unreadable, *failed]
         report = assemble(extractions, problems)
-        return await run_audit(report, options, progress, store, workers)
+        if assembled is None:
+            return await run_audit(report, options, progress, store, workers)
+        import asyncio
+
+        telling = asyncio.ensure_future(asyncio.to_thread(assembled, report))
+        try:
+            return await run_audit(report, options, progress, store, workers)
+        finally:
+            await telling  # a thread: it cannot be stopped midway
 
 
 async def _audit_while_reading(
@@ -648,6 +668,7 @@ async def _audit_while_reading(
     workers: StartedWorkers,
     progress: ProgressCallback | None,
     store: CheckStore | None,
+    assembled: AssembledCallback | None,
 ) -> AuditResult:
     """`audit_documents` for a large run without claims to judge: the documents are read in a
     thread while `workers` check each URL as soon as it is found (the claims are matched once
@@ -667,7 +688,10 @@ async def _audit_while_reading(
             extractions, unread = read_sources(sources, extract_options, problems, found)
         finally:
             found.end()
-        return assemble(extractions, [*unread, *not_fetched])  # while the last checks run
+        report = assemble(extractions, [*unread, *not_fetched])  # while the last checks run
+        if assembled is not None:
+            assembled(report)
+        return report
 
     verdicts: dict[str, Verdict] = {}
     cached: set[str] = set()

@@ -47,6 +47,7 @@ from linkcheck.extract import markdown as markdown_module
 from linkcheck.machine import default_processes
 from linkcheck.models import Claim, Location, Status, SupportVerdict, Verdict
 from linkcheck.pipeline import run_sync
+from linkcheck.report.json import PreparedJson
 from linkcheck.support.live import LivePage, judge_page
 from linkcheck.support.spool import TextSpool
 
@@ -766,6 +767,15 @@ def test_a_large_audit_checks_links_while_reading_with_the_same_report(
         return extraction
 
     monkeypatch.setattr(pipeline, "read_one", slow_second)
+    # The JSON's occurrences and claims are rendered while the links are checked, and used.
+    fitted: list[bool] = []
+    fits = PreparedJson.fits
+
+    def noted(prepared: PreparedJson, report: Any) -> bool:
+        fitted.append(fits(prepared, report))
+        return fitted[-1]
+
+    monkeypatch.setattr(PreparedJson, "fits", noted)
     common = ["audit", str(first), str(second), str(tmp_path / "c.pdf"), "-q", "-f", "json"]
     common += ["--archive", "none", "--no-cache", "--no-support", "--host-interval", "0"]
     common += ["--timeout", "5"]
@@ -783,6 +793,7 @@ def test_a_large_audit_checks_links_while_reading_with_the_same_report(
     servers.reset()
     while_reading = audit("2")
     assert while_reading == alone
+    assert fitted == [True, True]
     assert servers.total() == requests_alone
     # Read first, nothing would be asked before b.md was read: here a.md's links were asked
     # while b.md was (a 2 s margin for a slow machine).

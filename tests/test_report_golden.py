@@ -7,6 +7,8 @@ The tool version is replaced by "<version>" so that a release does not touch the
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
 from collections.abc import Callable
@@ -16,11 +18,11 @@ import pytest
 from test_report_sample import sample_report
 
 from linkcheck import __version__
-from linkcheck.models import Report
+from linkcheck.models import Report, Status, Verdict
 from linkcheck.report.csv import render_csv
 from linkcheck.report.github import render_github
 from linkcheck.report.html import render_html
-from linkcheck.report.json import render_json
+from linkcheck.report.json import json_chunks, prepare_json, render_json, report_to_dict
 from linkcheck.report.junit import render_junit
 from linkcheck.report.markdown import render_markdown
 from linkcheck.report.sarif import render_sarif
@@ -52,3 +54,38 @@ def test_golden(name: str) -> None:
     assert path.exists(), f"{path} is missing: run with UPDATE_GOLDEN=1 to create it"
     expected = path.read_text(encoding="utf-8")
     assert rendered == expected, f"{name} differs from {path}: see the module docstring"
+
+
+def _unchecked(report: Report) -> Report:
+    """The report as read from its documents: the same claims and occurrences, no verdicts."""
+    links = tuple(
+        dataclasses.replace(link, verdict=Verdict(Status.UNCHECKED), archive=None)
+        for link in report.links
+    )
+    return dataclasses.replace(report, links=links)
+
+
+def test_json_rendered_partly_while_checking_is_the_same_report() -> None:
+    checked = sample_report()
+    prepared = prepare_json(_unchecked(checked))  # its occurrences and claims, ahead
+    assert prepared.fits(checked)
+    whole = "".join(json_chunks(checked, prepared))
+    assert whole == render_json(checked)
+    assert json.loads(whole) == report_to_dict(checked)
+
+
+def test_parts_rendered_ahead_are_not_used_for_a_report_they_do_not_fit() -> None:
+    checked = sample_report()
+    prepared = prepare_json(_unchecked(checked))
+    # Claims judged after the parts were rendered: new occurrences, which they do not show.
+    first = checked.links[0]
+    occurrence = dataclasses.replace(first.occurrences[0], anchor_text="changed after")
+    judged = dataclasses.replace(
+        checked, links=(dataclasses.replace(first, occurrences=(occurrence,)), *checked.links[1:])
+    )
+    assert not prepared.fits(judged)
+    assert "".join(json_chunks(judged, prepared)) == render_json(judged)
+    assert "changed after" in render_json(judged)
+    fewer = dataclasses.replace(checked, links=checked.links[1:])
+    assert not prepared.fits(fewer)
+    assert "".join(json_chunks(fewer, prepared)) == render_json(fewer)

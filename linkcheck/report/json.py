@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from linkcheck import __version__
@@ -162,6 +163,16 @@ def summary(report: Report) -> dict[str, Any]:
     }
 
 
+def _link_head(link: Link) -> dict[str, Any]:
+    """A link's fields before its occurrences (which come last: see `_link_line`)."""
+    return {
+        "url": link.url,
+        **_verdict(link.verdict),
+        "flags": link_flags(link),
+        "archive": _snapshot(link.archive),
+    }
+
+
 def _sections(report: Report) -> dict[str, Any]:
     """The report's top-level fields; its long lists as iterators, built item by item."""
     occurrences_per_document = Counter(
@@ -180,13 +191,7 @@ def _sections(report: Report) -> dict[str, Any]:
             {"document": p.source, "code": p.code, "message": p.message} for p in report.problems
         ),
         "links": (
-            {
-                "url": link.url,
-                **_verdict(link.verdict),
-                "flags": link_flags(link),
-                "archive": _snapshot(link.archive),
-                "occurrences": [_occurrence(o) for o in link.occurrences],
-            }
+            {**_link_head(link), "occurrences": [_occurrence(o) for o in link.occurrences]}
             for link in report.links
         ),
         "claims": _claims(report),
@@ -204,24 +209,86 @@ def render_json(report: Report) -> str:
     return "".join(json_chunks(report))
 
 
-def json_chunks(report: Report) -> Iterator[str]:
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
+class _Encoded(str):
+    """JSON text already: written as it is."""
+
+
+@dataclass(frozen=True)
+class PreparedJson:
+    """The parts of a report's JSON that its checks do not change (each link's occurrences,
+    and the claims), rendered while the checks run. `json_chunks` uses them for a report
+    with the very same claims and occurrences (the report with its verdicts set), and
+    renders everything itself for any other."""
+
+    claims: tuple[Claim, ...]
+    urls: tuple[str, ...]
+    occurrences: tuple[tuple[Occurrence, ...], ...]  # each link's, in order
+    occurrences_json: tuple[str, ...]
+    claims_json: tuple[str, ...]
+
+    def fits(self, report: Report) -> bool:
+        return (
+            report.claims is self.claims
+            and len(report.links) == len(self.urls)
+            and all(
+                link.occurrences is occurrences and link.url == url
+                for link, occurrences, url in zip(
+                    report.links, self.occurrences, self.urls, strict=True
+                )
+            )
+        )
+
+
+def prepare_json(report: Report) -> PreparedJson:
+    encode = _ENCODER.encode
+    return PreparedJson(
+        claims=report.claims,
+        urls=tuple(link.url for link in report.links),
+        occurrences=tuple(link.occurrences for link in report.links),
+        occurrences_json=tuple(
+            encode([_occurrence(o) for o in link.occurrences]) for link in report.links
+        ),
+        claims_json=tuple(encode(claim) for claim in _claims(report)),
+    )
+
+
+def _link_line(link: Link, occurrences_json: str) -> _Encoded:
+    """The link as `_sections` has it, from its head and its occurrences' JSON."""
+    return _Encoded(
+        f'{_ENCODER.encode(_link_head(link))[:-1]}, "occurrences": {occurrences_json}}}'
+    )
+
+
+def json_chunks(report: Report, prepared: PreparedJson | None = None) -> Iterator[str]:
     """The JSON report in pieces, to write as they come: one document, link or claim per line,
     readable and diffable. Each line is built and encoded only when its turn comes, so a large
     report is never held whole as dicts or text. json's C encoder does the work (with `indent`,
-    json falls back to its pure-Python encoder, which took a second or more on 10,000 links)."""
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    json falls back to its pure-Python encoder, which took a second or more on 10,000 links).
+    `prepared`: parts rendered ahead (`prepare_json`), used if they fit the report."""
+    encode = _ENCODER.encode
+    sections = _sections(report)
+    if prepared is not None and prepared.fits(report):
+        sections["links"] = (
+            _link_line(link, occurrences)
+            for link, occurrences in zip(report.links, prepared.occurrences_json, strict=True)
+        )
+        sections["claims"] = iter(map(_Encoded, prepared.claims_json))
     yield "{"
-    for index, (key, value) in enumerate(_sections(report).items()):
+    for index, (key, value) in enumerate(sections.items()):
         comma = ",\n" if index else "\n"
         if not isinstance(value, Iterator):
             yield f"{comma}  {encode(key)}: {encode(value)}"
             continue
-        first = next(value, None)
+        items = (item if isinstance(item, _Encoded) else encode(item) for item in value)
+        first = next(items, None)
         if first is None:
             yield f"{comma}  {encode(key)}: []"
             continue
-        yield f"{comma}  {encode(key)}: [\n    {encode(first)}"
-        for item in value:
-            yield f",\n    {encode(item)}"
+        yield f"{comma}  {encode(key)}: [\n    {first}"
+        for item in items:
+            yield f",\n    {item}"
         yield "\n  ]"
     yield "\n}\n"
