@@ -442,7 +442,10 @@ def audit(
         from linkcheck.report.json import prepare_json
 
         def prepare(assembled: "Report") -> None:
-            prepared.append(prepare_json(assembled))
+            try:
+                prepared.append(prepare_json(assembled))
+            except Exception:  # only a head start: the report is then rendered whole
+                prepared.clear()
 
     with _check_store(store_path) as store, _progress_bar(console) as progress:
         result = run_sync(

@@ -234,8 +234,9 @@ def test_the_progress_bar_shows_checked_of_total_and_current_hosts() -> None:
         progress(0, 3, "")
         progress(1, 3, "https://a.example/x")
         progress(2, 3, "https://b.example/y")
+        progress(3, 4, "http://[draft/notes")  # malformed: reported broken, not a crash here
     shown = buffer.getvalue()  # the last frame is drawn when the bar closes
-    assert "2/3" in shown
+    assert "3/4" in shown
     assert "a.example b.example" in shown
     plain = Console(file=io.StringIO(), force_terminal=False)
     with progress_bar(plain) as nothing:

@@ -977,3 +977,26 @@ def test_a_worker_sends_results_in_batches_and_none_waits_long() -> None:
     ]
     assert burst < 60  # not a frame per result (about one per SEND_WITHIN)
     assert lone == 1  # sent within SEND_WITHIN, not held for the next result or the end
+
+
+def test_a_failed_result_write_is_raised_by_the_worker_not_logged_by_a_timer() -> None:
+    # The parent is gone: its end of the pipe is closed, and the worker's writes fail.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    handled: list[dict[str, Any]] = []
+
+    async def send() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda _, context: handled.append(context))
+        unbuffered = os.fdopen(write_end, "wb", buffering=0)  # nothing left to fail at close
+        with unbuffered as out, ThreadPoolExecutor(max_workers=1) as thread:
+            sender = worker_module._Sender(out, thread)
+            for n in range(2):  # each goes alone, after its own wait
+                url = f"https://example.org/{n}"
+                sender.add((CheckResult(url, Verdict(Status.OK), None, None), None))
+                sender.send()
+                await asyncio.sleep(worker_module.SEND_WITHIN * 10)
+            with pytest.raises(BrokenPipeError):
+                await sender.close()
+
+    run_sync(asyncio.wait_for(send(), 10))
+    assert handled == []

@@ -456,16 +456,24 @@ def test_a_long_document_tells_its_first_links_before_the_whole_is_parsed() -> N
 
 
 @pytest.mark.parametrize(
-    ("text", "early"),
+    ("text", "cut_after", "early"),
     [
         # The block cut by the early look may go on: here a code span hides the URL.
-        ("Intro [a](https://a.org/1).\n\nSee `https://example.org/delete?id=1\nnow` please.\n", 1),
+        ("Intro [a](https://a.org/1).\n\nSee `https://example.org/delete?id=1\nnow` please.\n",
+         "id=1", 1),
         # "[text][ref]" is a link once its definition is read: then its text is no bare URL.
-        ("Intro [a](https://a.org/1).\n\n[see https://x.org/a][ref]\n\n[ref]: https://r.org/\n", 0),
+        ("Intro [a](https://a.org/1).\n\n[see https://x.org/a][ref]\n\n[ref]: https://r.org/\n",
+         "[ref]", 0),
+        # A definition on the head's last line is a table header once its next line is read.
+        ("See [foo] now.\n\n[foo]: https://example.org/a|b\n-|-\ntail\n", "a|b", 0),
+        # A definition whose destination is on the line after the cut.
+        ("See [foo] now.\n\n[b](https://b.org/) x\n\n[foo]:\nhttps://example.org/f\n", "[foo]:", 0),
     ],
-)
-def test_the_early_look_stops_where_later_text_could_change_a_link(text: str, early: int) -> None:
-    size = text.index("\n", text.index("\n\n") + 2) + 2  # after the second block's first line
+)  # fmt: skip
+def test_the_early_look_stops_where_later_text_could_change_a_link(
+    text: str, cut_after: str, early: int
+) -> None:
+    size = text.index(cut_after) + len(cut_after) + 1  # just past the line it ends
     urls = [raw.url for raw in extract_markdown(text, "brief.md").links]
     assert early_urls(text, size) == urls[:early]
     assert "https://example.org/delete?id=1" not in urls and "https://x.org/a" not in urls
@@ -479,6 +487,7 @@ _LATER_DEPENDENT = [
     "```\n", "~~~\n", "\\", "---\n", "===\n", "<!--", "-->", "<div>\n", "</div>\n",
     "<pre>\n", "</pre>\n", "[t](https://c.org/1)", "[t][r]", "[r]", "[r]: https://r.org/\n",
     "<https://d.org/>", "|---|---|\n", "| a | b |\n", "![i](https://i.org/p.png)", '"',
+    "[r]: https://r.org/x|y", "-|-\n", "[r]:", "[^1]:",
 ]  # fmt: skip
 
 

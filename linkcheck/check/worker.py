@@ -147,7 +147,11 @@ class _Sender:
 
     def _waited(self) -> None:
         self._time_up = True
-        self.send()
+        # A failed write is raised where the worker next sends or ends, not in this timer's
+        # callback, where asyncio would only log it.
+        writing = self.writing
+        if writing is None or not writing.done() or writing.exception() is None:
+            self.send()
 
     @property
     def _full(self) -> bool:

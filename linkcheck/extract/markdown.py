@@ -89,9 +89,12 @@ def early_urls(body: str, size: int, base_url: str | None = None) -> list[str]:
     """The URLs of the links in the blocks that end within the first `size` characters of
     `body`, as the whole document's parse will find them (never one it will not: the blocks
     after them cannot change them). Nothing when a reference or footnote may be defined
-    further on: "[text][later]" is a link only once its definition has been read."""
+    further on: "[text][later]" is a link only once its definition has been read. Nor when
+    one may reach the head's last line: it may read differently once the next line is known
+    (a table's delimiter row makes it a table header; its destination may follow), and none
+    starts before the last blank line."""
     cut = body.rfind("\n", 0, size)
-    if cut <= 0 or body.find("]:", cut) >= 0:
+    if cut <= 0 or body.find("]:", body.rfind("\n\n", 0, cut) + 1) >= 0:
         return []
     head = body[: cut + 1]
     complete = head.count("\n") - 1  # lines before the last: it may go on after the cut

@@ -275,7 +275,7 @@ def json_chunks(report: Report, prepared: PreparedJson | None = None) -> Iterato
             _link_line(link, occurrences)
             for link, occurrences in zip(report.links, prepared.occurrences_json, strict=True)
         )
-        sections["claims"] = iter(map(_Encoded, prepared.claims_json))
+        sections["claims"] = map(_Encoded, prepared.claims_json)
     yield "{"
     for index, (key, value) in enumerate(sections.items()):
         comma = ",\n" if index else "\n"

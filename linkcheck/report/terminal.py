@@ -10,12 +10,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from linkcheck.check.result import host_of
 from linkcheck.models import Report, Status
 from linkcheck.report.table import STATUS_STYLES
 
@@ -42,7 +42,7 @@ class CheckProgress:
         self._recent: list[str] = []
 
     def __call__(self, done: int, total: int, url: str) -> None:
-        host = urlsplit(url).hostname or ""
+        host = host_of(url)  # ("" for a malformed one, which the checker reports broken)
         if host:
             self._recent = [*[h for h in self._recent if h != host][-2:], host]
         self._progress.update(self._task, completed=done, total=total, hosts=" ".join(self._recent))
