@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from servers.scenario import FAST, Scenario, check_all, check_one
 
 from linkcheck.models import Status
@@ -111,3 +112,16 @@ def test_redirect_to_another_scheme_is_not_followed(servers: Scenario) -> None:
     assert (verdict.status, verdict.reason) == (Status.SKIPPED, "unsupported-scheme")
     assert verdict.attempts == 1
     assert servers.total() == 1
+
+
+@pytest.mark.parametrize("path", ["/to-bad-ipv6", "/to-bad-port"])
+def test_a_redirect_to_a_malformed_url_is_broken_and_not_retried(
+    servers: Scenario, path: str
+) -> None:
+    # Once "ok, 301 without Location" (the target's host did not parse) or "connection-reset"
+    # after every retry (httpx refused the Location while preparing the next request).
+    verdict = check_one(servers.url("a", path)).verdict
+    assert (verdict.status, verdict.reason) == (Status.BROKEN, "error")
+    assert verdict.detail is not None and "redirects to an invalid URL" in verdict.detail
+    assert verdict.attempts == 1
+    assert servers.count("a", path) == 1

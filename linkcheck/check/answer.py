@@ -36,7 +36,8 @@ class Answer:
 
     @property
     def location(self) -> str | None:
-        """The absolute redirect target, fragment dropped (it names no separate resource)."""
+        """The absolute redirect target, fragment dropped (it names no separate resource);
+        None without one, or when it is no URL (see `invalid_location`)."""
         value: str | None = self.headers.get("location")
         if not value or not value.strip():
             return None
@@ -44,6 +45,18 @@ class Answer:
             return urljoin(self.url, value.strip()).partition("#")[0]
         except ValueError:
             return None
+
+    @property
+    def invalid_location(self) -> str | None:
+        """Why the Location header given is no URL ("Invalid IPv6 URL"), or None."""
+        value: str | None = self.headers.get("location")
+        if not value or not value.strip():
+            return None
+        try:
+            urljoin(self.url, value.strip())
+        except ValueError as exc:
+            return str(exc)
+        return None
 
     @property
     def sets_cookie(self) -> bool:

@@ -28,7 +28,12 @@ import httpx
 
 from linkcheck.check.answer import Answer, Fetch
 from linkcheck.check.config import CheckConfig
-from linkcheck.check.failures import BudgetExceeded, Failure, classify_exception
+from linkcheck.check.failures import (
+    BudgetExceeded,
+    Failure,
+    classify_exception,
+    redirect_to_invalid_url,
+)
 from linkcheck.check.fragments import check_fragment, fragment_of
 from linkcheck.check.hosts import Limits
 from linkcheck.check.page import parse_page
@@ -336,11 +341,15 @@ class Engine:
             while True:
                 answer = await self._request(current, budget, attempts, probe)
                 target = answer.location
-                if (
-                    answer.status not in REDIRECT_STATUSES
-                    or target is None
-                    or host_accepts(config, answer.url, answer.status)
+                if answer.status not in REDIRECT_STATUSES or host_accepts(
+                    config, answer.url, answer.status
                 ):
+                    break
+                if target is None:
+                    invalid = answer.invalid_location
+                    if invalid is not None:  # (no Location at all is judged as an answer)
+                        detail = redirect_to_invalid_url(invalid)
+                        failure = Failure(Status.BROKEN, "error", detail, False)
                     break
                 if len(hops) >= config.max_redirects:
                     detail = f"more than {config.max_redirects} redirects (next: {target})"

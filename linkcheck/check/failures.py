@@ -106,6 +106,13 @@ def _from_os_error(exc: BaseException, url: str | None, timeout: float) -> Failu
     return None
 
 
+_BAD_LOCATION = "Invalid URL in location header"
+
+
+def redirect_to_invalid_url(why: str) -> str:
+    return f"redirects to an invalid URL ({why})"
+
+
 def classify_exception(exc: BaseException, url: str | None, timeout: float) -> Failure:
     """A Failure for any exception a request can raise; unknown ones become reason "error"."""
     if isinstance(exc, BudgetExceeded):
@@ -121,7 +128,12 @@ def classify_exception(exc: BaseException, url: str | None, timeout: float) -> F
     if isinstance(exc, httpx.TimeoutException):
         return Failure(Status.UNREACHABLE, "timeout", f"no answer within {timeout:g} s", True)
     if isinstance(exc, httpx.RemoteProtocolError):
-        detail = f"{where} broke the connection: {_text(exc)}"
+        text = _text(exc)
+        if text.startswith(_BAD_LOCATION):
+            # httpx prepares the next request of every redirect, and refuses its Location.
+            detail = redirect_to_invalid_url(text.removeprefix(_BAD_LOCATION).strip(" :."))
+            return Failure(Status.BROKEN, "error", detail, False)
+        detail = f"{where} broke the connection: {text}"
         return Failure(Status.UNREACHABLE, "connection-reset", detail, True)
     if isinstance(exc, httpx.ReadError | httpx.WriteError):
         detail = f"connection to {where} failed mid-request: {_text(exc)}"

@@ -277,6 +277,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._redirect(301, scenario.url("b", "/"))
         elif path == "/moved-away":
             self._redirect(302, "/404.html")
+        elif path == "/to-bad-ipv6":  # Location headers no URL parser accepts
+            self._redirect(301, "http://[draft/notes")
+        elif path == "/to-bad-port":
+            self._redirect(301, "http://example.org:port/")
         elif path == "/404.html":
             self._send(200, page("Ministry of Examples", "Sorry about that."))
         elif path == "/soft-en":
