@@ -109,9 +109,10 @@ def read_one(
 
 
 class FoundUrls:
-    """The URLs an extracting thread finds, handed to the event loop's `queue` in batches:
-    the first small, so that checking starts at once, then larger (fewer wake-ups of the
-    loop). `end` puts None after the last."""
+    """The URLs an extracting thread finds, normalized and each once, handed to the event
+    loop's `queue` in batches: the first small, so that checking starts at once, then larger
+    (fewer wake-ups of the loop). `end` puts None after the last. `normalized` is
+    `normalize_url` for the same thread, without normalizing a URL twice."""
 
     def __init__(
         self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[list[str] | None]
@@ -119,9 +120,21 @@ class FoundUrls:
         self._loop, self._queue = loop, queue
         self._batch: list[str] = []
         self._size = 16
+        self._normal: dict[str, str] = {}  # each URL as found → as normalized
+        self._told: set[str] = set()
+
+    def normalized(self, raw: str) -> str:
+        url = self._normal.get(raw)
+        if url is None:
+            url = self._normal[raw] = normalize_url(raw)
+        return url
 
     def __call__(self, urls: Sequence[str]) -> None:
-        self._batch.extend(urls)
+        for raw in urls:
+            url = self.normalized(raw)
+            if url not in self._told:
+                self._told.add(url)
+                self._batch.append(url)
         if len(self._batch) >= self._size:
             self.flush()
 
@@ -135,7 +148,11 @@ class FoundUrls:
         self._loop.call_soon_threadsafe(self._queue.put_nowait, None)
 
 
-def assemble(extractions: Iterable[Extraction], problems: Sequence[InputProblem] = ()) -> Report:
+def assemble(
+    extractions: Iterable[Extraction],
+    problems: Sequence[InputProblem] = (),
+    normalize: Callable[[str], str] = normalize_url,
+) -> Report:
     """Claims for every document, and occurrences grouped into one Link per unique URL."""
     documents: list[Document] = []
     claims: list[Claim] = []
@@ -145,7 +162,7 @@ def assemble(extractions: Iterable[Extraction], problems: Sequence[InputProblem]
         document_claims, occurrences = claims_and_occurrences(extraction)
         claims.extend(document_claims)
         for raw, occurrence in zip(extraction.links, occurrences, strict=True):
-            grouped.setdefault(normalize_url(raw.url), []).append(occurrence)
+            grouped.setdefault(normalize(raw.url), []).append(occurrence)
     links = tuple(Link(url, tuple(found), _offline_verdict(url)) for url, found in grouped.items())
     return Report(tuple(documents), tuple(claims), links, tuple(problems))
 
@@ -688,7 +705,8 @@ async def _audit_while_reading(
             extractions, unread = read_sources(sources, extract_options, problems, found)
         finally:
             found.end()
-        report = assemble(extractions, [*unread, *not_fetched])  # while the last checks run
+        # While the last checks run; each URL was normalized as it was found.
+        report = assemble(extractions, [*unread, *not_fetched], found.normalized)
         if assembled is not None:
             assembled(report)
         return report
@@ -698,15 +716,8 @@ async def _audit_while_reading(
     pending: list[str] = []  # URLs to check or reused, in the order found
 
     async def to_check() -> AsyncGenerator[list[str], None]:
-        seen: set[str] = set()
-        while (batch := await found_urls.get()) is not None:
-            new = []
-            for raw in batch:
-                url = normalize_url(raw)
-                if url not in seen:
-                    seen.add(url)
-                    new.append(url)
-            new = _to_check(new, options)
+        while (batch := await found_urls.get()) is not None:  # normalized, each URL once
+            new = _to_check(batch, options)
             pending.extend(new)
             cached.update(_reuse_fresh(new, {}, options, store, verdicts, {}))
             if progress is not None:
