@@ -25,7 +25,7 @@ from linkcheck.check import spawn
 from linkcheck.check.config import CheckConfig
 from linkcheck.check.result import CheckResult, host_of
 from linkcheck.check.spawn import PARALLEL_MIN_JUDGED, PARALLEL_MIN_URLS, StartedWorkers
-from linkcheck.check.worker import FRAME_HEADER, Checked, Job, frame, judged
+from linkcheck.check.worker import FRAME_HEADER, Checked, Job, frame, judged, until_none
 from linkcheck.machine import default_processes
 from linkcheck.models import Claim, Status, Verdict
 
@@ -337,7 +337,7 @@ async def _check_here(
     from linkcheck.check.client import make_client
     from linkcheck.check.engine import check_urls
 
-    more = _batches(feed) if feed is not None else None
+    more = until_none(feed) if feed is not None else None
     # The engine gives every URL a verdict; should it fail anyway, the URLs it did not
     # report get theirs from the caller ("checking stopped early").
     with contextlib.suppress(Exception):
@@ -349,10 +349,3 @@ async def _check_here(
             async for result in results:
                 await queue.put((index, [judged(result, job)]))
     await queue.put((index, None))
-
-
-async def _batches(
-    feed: asyncio.Queue[Sequence[str] | None],
-) -> AsyncGenerator[Sequence[str], None]:
-    while (batch := await feed.get()) is not None:
-        yield batch

@@ -118,7 +118,15 @@ async def _more_urls(fd: int) -> AsyncGenerator[Sequence[str], None]:
         _exit_at_end_of_input(fd)
 
     threading.Thread(target=read, daemon=True).start()
-    while (batch := await batches.get()) is not None:
+    async for batch in until_none(batches):
+        yield batch
+
+
+async def until_none(
+    queue: asyncio.Queue[Sequence[str] | None],
+) -> AsyncGenerator[Sequence[str], None]:
+    """The batches put in `queue`, up to the None that ends them."""
+    while (batch := await queue.get()) is not None:
         yield batch
 
 
