@@ -193,6 +193,9 @@ ProgressCallback = Callable[[int, int, str], None]
 # Called once, in a thread of its own and while the checks run, with the report as read from
 # the documents (no verdicts yet): where output that the checks do not change is prepared.
 AssembledCallback = Callable[["Report"], None]
+# Called in the event loop as each URL's check ends, with its verdict (which the run may still
+# change: history, shards); quick, as the progress callback.
+CheckedCallback = Callable[[str, Verdict], None]
 
 
 def run_sync(work: Coroutine[Any, Any, T]) -> T:
@@ -252,10 +255,13 @@ async def run_audit(
     progress: ProgressCallback | None = None,
     store: CheckStore | None = None,
     workers: StartedWorkers | None = None,
+    *,
+    checked: CheckedCallback | None = None,
 ) -> AuditResult:
     """Check, archive and judge support; the one async orchestrator of a run. With a check
     store, fresh checks are reused, every check is recorded, and the history rule applies.
-    `workers`: checking processes started ahead (the caller stops those left unused)."""
+    `workers`: checking processes started ahead (the caller stops those left unused).
+    `checked`: told each fresh check's verdict as it ends."""
     if options.check is None:
         return AuditResult(report)
     from linkcheck.check import make_client
@@ -270,10 +276,10 @@ async def run_audit(
 
             texts = stack.enter_context(contextlib.closing(TextSpool()))
         with _warc_recorder(options.warc) as recorder:
-            checked = await _check(
-                report, options, client, progress, recorder, store, scorer, workers, texts
+            done = await _check(
+                report, options, client, progress, recorder, store, scorer, workers, texts, checked
             )
-        return await _archive_and_judge(checked, options, client, scorer, texts)
+        return await _archive_and_judge(done, options, client, scorer, texts)
 
 
 async def _archive_and_judge(
@@ -335,6 +341,7 @@ async def _check(
     scorer: Scorer | None = None,
     workers: StartedWorkers | None = None,
     texts: TextSpool | None = None,
+    checked: CheckedCallback | None = None,
 ) -> _Checked:
     """Check every unique URL once; judge live support as each page arrives, so a page's
     body is dropped as soon as it has been read (memory stays flat however many links).
@@ -368,6 +375,8 @@ async def _check(
     async with contextlib.aclosing(results):
         async for result, live in results:
             verdicts[result.url] = result.verdict
+            if checked is not None:
+                checked(result.url, result.verdict)
             if live is None and result.url in claims:
                 from linkcheck.support.live import judge_result
 
@@ -636,8 +645,10 @@ async def audit_documents(
     progress: ProgressCallback | None = None,
     store: CheckStore | None = None,
     assembled: AssembledCallback | None = None,
+    checked: CheckedCallback | None = None,
 ) -> AuditResult:
-    """Read the documents (local paths, or web addresses downloaded first) and audit them."""
+    """Read the documents (local paths, or web addresses downloaded first) and audit them.
+    `assembled` and `checked`: see AssembledCallback and CheckedCallback."""
     local = [path for path in paths if not _is_web_address(path)]
     remote = [path for path in paths if _is_web_address(path)]
     sources, problems = gather_sources(local, stdin=stdin, format=extract_options.input_format)
@@ -657,6 +668,7 @@ async def audit_documents(
                 progress,
                 store,
                 assembled,
+                checked,
             )
         extractions, problems = read_sources(sources, extract_options, problems)
         if remote:
@@ -666,12 +678,12 @@ async def audit_documents(
             problems += [*unreadable, *failed]
         report = assemble(extractions, problems)
         if assembled is None:
-            return await run_audit(report, options, progress, store, workers)
+            return await run_audit(report, options, progress, store, workers, checked=checked)
         import asyncio
 
         telling = asyncio.ensure_future(asyncio.to_thread(assembled, report))
         try:
-            return await run_audit(report, options, progress, store, workers)
+            return await run_audit(report, options, progress, store, workers, checked=checked)
         finally:
             await telling  # a thread: it cannot be stopped midway
 
@@ -686,6 +698,7 @@ async def _audit_while_reading(
     progress: ProgressCallback | None,
     store: CheckStore | None,
     assembled: AssembledCallback | None,
+    checked: CheckedCallback | None,
 ) -> AuditResult:
     """`audit_documents` for a large run without claims to judge: the documents are read in a
     thread while `workers` check each URL as soon as it is found (the claims are matched once
@@ -736,6 +749,8 @@ async def _audit_while_reading(
         async with contextlib.aclosing(checks):
             async for result, _ in checks:
                 verdicts[result.url] = result.verdict
+                if checked is not None:
+                    checked(result.url, result.verdict)
                 if progress is not None:
                     progress(len(verdicts), len(pending), result.url)
     finally:
@@ -744,13 +759,13 @@ async def _audit_while_reading(
     # their checks are neither reported nor recorded.
     reported = {link.url for link in report.links}
     verdicts = {url: verdict for url, verdict in verdicts.items() if url in reported}
-    checked = _apply_checks(report, verdicts, cached, {}, options, store)
+    done = _apply_checks(report, verdicts, cached, {}, options, store)
     if not options.archiving:
-        return await _archive_and_judge(checked, options, None, None, None)
+        return await _archive_and_judge(done, options, None, None, None)
     from linkcheck.check import make_client
 
     async with make_client(options.check) as client:
-        return await _archive_and_judge(checked, options, client, None, None)
+        return await _archive_and_judge(done, options, client, None, None)
 
 
 def _to_check(urls: list[str], options: AuditOptions) -> list[str]:

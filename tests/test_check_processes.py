@@ -47,6 +47,7 @@ from linkcheck.extract import markdown as markdown_module
 from linkcheck.machine import default_processes
 from linkcheck.models import Claim, Location, Status, SupportVerdict, Verdict
 from linkcheck.pipeline import run_sync
+from linkcheck.report import json as report_json
 from linkcheck.report.json import PreparedJson
 from linkcheck.support.live import LivePage, judge_page
 from linkcheck.support.spool import TextSpool
@@ -776,13 +777,24 @@ def test_a_large_audit_checks_links_while_reading_with_the_same_report(
         return fitted[-1]
 
     monkeypatch.setattr(PreparedJson, "fits", noted)
+    # And each verdict as it arrives: once per link, none again when the report is written.
+    rendered: list[str] = []
+    verdict_json = report_json._verdict_json
+
+    def counted(verdict: Any) -> str:
+        rendered.append(verdict_json(verdict))
+        return rendered[-1]
+
+    monkeypatch.setattr(report_json, "_verdict_json", counted)
     common = ["audit", str(first), str(second), str(tmp_path / "c.pdf"), "-q", "-f", "json"]
     common += ["--archive", "none", "--no-cache", "--no-support", "--host-interval", "0"]
     common += ["--timeout", "5"]
 
     def audit(processes: str) -> dict[str, Any]:
+        rendered.clear()
         main([*common, "--processes", processes])
         report = json.loads(capsys.readouterr().out)
+        assert len(rendered) == len(report["links"])
         for link in report["links"]:
             link.pop("elapsed", None)
         report.pop("generated_at", None)

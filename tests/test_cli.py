@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -208,16 +209,65 @@ def test_the_listing_keeps_long_urls_and_claims_on_one_line_in_a_ci_log(
     assert any(len(line) > 120 for line in out.splitlines())
 
 
+# The installed command ends its process at once (os._exit) when done: a script that runs it
+# says what it saw just before. `code` is the exit code.
+_AT_EXIT = (
+    "import os\n"
+    "_exit = os._exit\n"
+    "def _saying(code):\n"
+    "    {said}\n"
+    "    sys.stdout.flush()\n"
+    "    _exit(code)\n"
+    "os._exit = _saying\n"
+)
+
+
+def test_the_installed_command_ends_with_its_exit_code_and_everything_written(
+    tmp_path: Path,
+) -> None:
+    # A report larger than stdout's buffer and the pipe's: what is left buffered at the end
+    # must still come out.
+    document = tmp_path / "brief.md"
+    document.write_text(
+        "".join(
+            f"Claim {n} rests on [the data](https://example.org/data/{n}).\n\n" for n in range(2000)
+        ),
+        encoding="utf-8",
+    )
+    script = "import sys; from linkcheck.entry import run; sys.argv[0] = 'linkcheck'; run()"
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    for argv, code in [
+        (["extract", str(document), "-f", "json"], 0),
+        (["extract", str(tmp_path / "missing.md"), "-f", "json"], 2),
+    ]:
+        done = subprocess.run(
+            [sys.executable, "-c", script, *argv],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=buffered,
+        )
+        assert done.returncode == code, done.stderr
+        if code == 0:  # the whole report, though the process did not tear down
+            links = json.loads(done.stdout)["links"]
+            assert len(done.stdout) > 1 << 20
+            assert [link["url"] for link in links[::1999]] == [
+                "https://example.org/data/0",
+                "https://example.org/data/1999",
+            ]
+        else:
+            assert done.stderr.startswith("linkcheck: ") and "Traceback" not in done.stderr
+
+
 def test_help_loads_no_stage_of_the_pipeline() -> None:
     # `linkcheck --help` must stay quick: the HTTP client, the extractors, the data model, the
     # pipeline and the report renderers are imported by the commands that use them.
     code = (
         "import sys; sys.argv = ['linkcheck', '--help']\n"
-        "from linkcheck.entry import run\n"
-        "try:\n    run()\nexcept SystemExit:\n    pass\n"
         "heavy = ('httpx', 'bs4', 'pypdf', 'rich', 'logging', 'linkcheck.models',\n"
         "         'linkcheck.pipeline', 'linkcheck.extract.sources', 'linkcheck.report.json')\n"
-        "print('LOADED', sorted(m for m in heavy if m in sys.modules))"
+        + _AT_EXIT.format(said="print('LOADED', sorted(m for m in heavy if m in sys.modules))")
+        + "from linkcheck.entry import run\nrun()\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "Usage: linkcheck" in done.stdout, done.stderr
@@ -269,10 +319,11 @@ def test_a_quiet_audit_prints_nothing_and_loads_no_terminal_or_validation_librar
     argv = ["linkcheck", "audit", str(document), "--offline", "--quiet", "-f", "json"]
     code = (
         f"import sys; sys.argv = {[*argv, '-o', str(report)]!r}\n"
-        "from linkcheck.entry import run\n"
-        "try:\n    run()\nexcept SystemExit as end:\n    code = end.code\n"
         "heavy = ('rich', 'pydantic', 'importlib.metadata')\n"
-        "print('LOADED', sorted(m for m in heavy if m in sys.modules), 'EXIT', code)"
+        + _AT_EXIT.format(
+            said="print('LOADED', sorted(m for m in heavy if m in sys.modules), 'EXIT', code)"
+        )
+        + "from linkcheck.entry import run\nrun()\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip().splitlines()[-1] == "LOADED [] EXIT 0", done.stderr

@@ -22,7 +22,7 @@ from linkcheck.models import Report, Status, Verdict
 from linkcheck.report.csv import render_csv
 from linkcheck.report.github import render_github
 from linkcheck.report.html import render_html
-from linkcheck.report.json import json_chunks, prepare_json, render_json, report_to_dict
+from linkcheck.report.json import JsonAhead, json_chunks, render_json, report_to_dict
 from linkcheck.report.junit import render_junit
 from linkcheck.report.markdown import render_markdown
 from linkcheck.report.sarif import render_sarif
@@ -65,18 +65,52 @@ def _unchecked(report: Report) -> Report:
     return dataclasses.replace(report, links=links)
 
 
+def _ahead(unchecked: Report, checked: Report) -> JsonAhead:
+    """What the CLI renders while the links are checked: the report as read, then each
+    verdict as it arrives."""
+    ahead = JsonAhead()
+    ahead.assembled(unchecked)
+    for link in checked.links:
+        ahead.checked(link.url, link.verdict)
+    return ahead
+
+
 def test_json_rendered_partly_while_checking_is_the_same_report() -> None:
     checked = sample_report()
-    prepared = prepare_json(_unchecked(checked))  # its occurrences and claims, ahead
-    assert prepared.fits(checked)
-    whole = "".join(json_chunks(checked, prepared))
+    ahead = _ahead(_unchecked(checked), checked)  # its occurrences, claims and verdicts
+    assert ahead.prepared is not None and ahead.prepared.fits(checked)
+    whole = "".join(json_chunks(checked, ahead))
     assert whole == render_json(checked)
     assert json.loads(whole) == report_to_dict(checked)
+    # Flags from checking (the history rule, the store) and snapshots come after the checks.
+    later = dataclasses.replace(
+        checked,
+        links=tuple(
+            dataclasses.replace(link, unconfirmed=True, cached=True) for link in checked.links
+        ),
+    )
+    assert any(link.archive is not None for link in later.links)
+    assert "".join(json_chunks(later, ahead)) == render_json(later)
+
+
+def test_verdicts_rendered_ahead_are_used_only_for_the_very_verdict_reported() -> None:
+    checked = sample_report()
+    ahead = _ahead(_unchecked(checked), checked)
+    first = checked.links[0]
+    # The run changed the verdict after the check (as a shard or the history rule may).
+    changed = dataclasses.replace(first.verdict, detail="changed after the check")
+    later = dataclasses.replace(
+        checked, links=(dataclasses.replace(first, verdict=changed), *checked.links[1:])
+    )
+    assert "".join(json_chunks(later, ahead)) == render_json(later)
+    assert "changed after the check" in render_json(later)
 
 
 def test_parts_rendered_ahead_are_not_used_for_a_report_they_do_not_fit() -> None:
     checked = sample_report()
-    prepared = prepare_json(_unchecked(checked))
+    ahead = _ahead(_unchecked(checked), checked)
+    prepared = ahead.prepared
+    assert prepared is not None
     # Claims judged after the parts were rendered: new occurrences, which they do not show.
     first = checked.links[0]
     occurrence = dataclasses.replace(first.occurrences[0], anchor_text="changed after")
@@ -84,8 +118,8 @@ def test_parts_rendered_ahead_are_not_used_for_a_report_they_do_not_fit() -> Non
         checked, links=(dataclasses.replace(first, occurrences=(occurrence,)), *checked.links[1:])
     )
     assert not prepared.fits(judged)
-    assert "".join(json_chunks(judged, prepared)) == render_json(judged)
+    assert "".join(json_chunks(judged, ahead)) == render_json(judged)
     assert "changed after" in render_json(judged)
     fewer = dataclasses.replace(checked, links=checked.links[1:])
     assert not prepared.fits(fewer)
-    assert "".join(json_chunks(fewer, prepared)) == render_json(fewer)
+    assert "".join(json_chunks(fewer, ahead)) == render_json(fewer)

@@ -16,6 +16,7 @@ from linkcheck.report.outcome import (
     document_path,
     exit_code,
     failing,
+    fails,
     findings,
     parse_fail_on,
     snapshot_date,
@@ -132,3 +133,20 @@ def test_snapshot_date_and_document_path() -> None:
     assert document_path("/elsewhere/a.md", root="/srv") == "/elsewhere/a.md"
     assert document_path("https://example.org/a.pdf") == "https://example.org/a.pdf"
     assert document_path("-") == "-"
+
+
+@pytest.mark.parametrize(
+    "fail_on", [frozenset(), DEFAULT_FAIL_ON, *(frozenset({member.value}) for member in FailOn)]
+)
+def test_fails_is_whether_anything_is_failing(fail_on: frozenset[str]) -> None:
+    reports = [sample_report(), _report(problems=False, failures=False)]
+    # A link cited nowhere has no finding, so it fails nothing.
+    first = sample_report().links[1]
+    reports.append(dataclasses.replace(sample_report(), links=(first,)))
+    reports.append(
+        dataclasses.replace(reports[-1], links=(dataclasses.replace(first, occurrences=()),))
+    )
+    outcomes = [fails(report, fail_on) for report in reports]
+    assert outcomes == [bool(failing(report, fail_on)) for report in reports]
+    if fail_on == DEFAULT_FAIL_ON:
+        assert outcomes == [True, False, True, False]

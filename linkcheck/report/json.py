@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -109,11 +110,22 @@ def _verdict(verdict: Verdict) -> dict[str, Any]:
 
 def link_flags(link: Link) -> list[str]:
     """Things a reviewer should look at that are not errors."""
+    return [*_check_flags(link), *_occurrence_flags(link)]
+
+
+def _check_flags(link: Link) -> list[str]:
+    """The flags that come of checking the link."""
     flags = []
     if link.unconfirmed:
         flags.append("unconfirmed-failure")
     if link.cached:
         flags.append("cached")
+    return flags
+
+
+def _occurrence_flags(link: Link) -> list[str]:
+    """The flags that come of where and for what the link is cited (known before checking)."""
+    flags = []
     if len(link.claims) > 1:
         flags.append("cited-for-different-claims")
     if any(o.claim is not None and o.claim.confidence < WEAK_MATCH for o in link.occurrences):
@@ -218,14 +230,16 @@ class _Encoded(str):
 
 @dataclass(frozen=True)
 class PreparedJson:
-    """The parts of a report's JSON that its checks do not change (each link's occurrences,
-    and the claims), rendered while the checks run. `json_chunks` uses them for a report
-    with the very same claims and occurrences (the report with its verdicts set), and
-    renders everything itself for any other."""
+    """The parts of a report's JSON that its checks do not change (each link's URL, its
+    occurrences and the flags they raise, and the claims), rendered while the checks run.
+    `json_chunks` uses them for a report with the very same claims and occurrences (the
+    report with its verdicts set), and renders everything itself for any other."""
 
     claims: tuple[Claim, ...]
     urls: tuple[str, ...]
     occurrences: tuple[tuple[Occurrence, ...], ...]  # each link's, in order
+    urls_json: tuple[str, ...]
+    occurrence_flags: tuple[tuple[str, ...], ...]
     occurrences_json: tuple[str, ...]
     claims_json: tuple[str, ...]
 
@@ -248,6 +262,8 @@ def prepare_json(report: Report) -> PreparedJson:
         claims=report.claims,
         urls=tuple(link.url for link in report.links),
         occurrences=tuple(link.occurrences for link in report.links),
+        urls_json=tuple(encode(link.url) for link in report.links),
+        occurrence_flags=tuple(tuple(_occurrence_flags(link)) for link in report.links),
         occurrences_json=tuple(
             encode([_occurrence(o) for o in link.occurrences]) for link in report.links
         ),
@@ -255,25 +271,79 @@ def prepare_json(report: Report) -> PreparedJson:
     )
 
 
-def _link_line(link: Link, occurrences_json: str) -> _Encoded:
-    """The link as `_sections` has it, from its head and its occurrences' JSON."""
+class JsonAhead:
+    """The parts of a report's JSON rendered while its links are checked: what the checks do
+    not change once the documents are read (`assembled`, in a thread), and each verdict as
+    it arrives (`checked`, in the event loop). `json_chunks` uses what fits the final report
+    and renders the rest. Neither method raises: what fails to render ahead is rendered
+    with the rest."""
+
+    def __init__(self) -> None:
+        self.prepared: PreparedJson | None = None
+        self._verdicts: dict[str, tuple[Verdict, str]] = {}
+
+    def assembled(self, report: Report) -> None:
+        try:
+            self.prepared = prepare_json(report)
+        except Exception:  # only a head start
+            self.prepared = None
+
+    def checked(self, url: str, verdict: Verdict) -> None:
+        with contextlib.suppress(Exception):  # only a head start
+            self._verdicts[url] = (verdict, _verdict_json(verdict))
+
+    def verdict_json(self, link: Link) -> str:
+        """The link's verdict fields: as rendered when checked, if the run has kept that very
+        verdict (not one the history rule or a later stage made)."""
+        rendered = self._verdicts.get(link.url)
+        if rendered is not None and rendered[0] is link.verdict:
+            return rendered[1]
+        return _verdict_json(link.verdict)
+
+
+def _verdict_json(verdict: Verdict) -> str:
+    """The verdict's fields as they stand in a link's object: without the braces."""
+    return _ENCODER.encode(_verdict(verdict))[1:-1]
+
+
+def _link_line(
+    link: Link,
+    url_json: str,
+    occurrence_flags: tuple[str, ...],
+    occurrences_json: str,
+    verdict_json: str,
+) -> _Encoded:
+    """The link as `_sections` has it (`_link_head`, then its occurrences), from the parts
+    rendered ahead."""
+    flags = [*_check_flags(link), *occurrence_flags]
+    # (Most links have neither: their encodings, spelled out, are a tenth of the time here.)
+    flags_json = _ENCODER.encode(flags) if flags else "[]"
+    archive_json = "null" if link.archive is None else _ENCODER.encode(_snapshot(link.archive))
     return _Encoded(
-        f'{_ENCODER.encode(_link_head(link))[:-1]}, "occurrences": {occurrences_json}}}'
+        f'{{"url": {url_json}, {verdict_json}, "flags": {flags_json}, '
+        f'"archive": {archive_json}, "occurrences": {occurrences_json}}}'
     )
 
 
-def json_chunks(report: Report, prepared: PreparedJson | None = None) -> Iterator[str]:
+def json_chunks(report: Report, ahead: JsonAhead | None = None) -> Iterator[str]:
     """The JSON report in pieces, to write as they come: one document, link or claim per line,
     readable and diffable. Each line is built and encoded only when its turn comes, so a large
     report is never held whole as dicts or text. json's C encoder does the work (with `indent`,
     json falls back to its pure-Python encoder, which took a second or more on 10,000 links).
-    `prepared`: parts rendered ahead (`prepare_json`), used if they fit the report."""
+    `ahead`: parts rendered while the links were checked, used where they fit the report."""
     encode = _ENCODER.encode
     sections = _sections(report)
-    if prepared is not None and prepared.fits(report):
+    prepared = ahead.prepared if ahead is not None else None
+    if ahead is not None and prepared is not None and prepared.fits(report):
         sections["links"] = (
-            _link_line(link, occurrences)
-            for link, occurrences in zip(report.links, prepared.occurrences_json, strict=True)
+            _link_line(link, url, flags, occurrences, ahead.verdict_json(link))
+            for link, url, flags, occurrences in zip(
+                report.links,
+                prepared.urls_json,
+                prepared.occurrence_flags,
+                prepared.occurrences_json,
+                strict=True,
+            )
         )
         sections["claims"] = map(_Encoded, prepared.claims_json)
     yield "{"

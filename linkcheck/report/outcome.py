@@ -174,9 +174,19 @@ def exit_code(report: Report, fail_on: frozenset[str], *, offline: bool) -> int:
         return ExitCode.OFFLINE
     if report.problems:
         return ExitCode.INPUT
-    if failing(report, fail_on):
+    if fails(report, fail_on):
         return ExitCode.FAILURES
     return ExitCode.OK
+
+
+def fails(report: Report, fail_on: frozenset[str] = DEFAULT_FAIL_ON) -> bool:
+    """Whether anything fails the run (`failing` is not empty), from the first such link on,
+    with no finding made or sorted: the exit code of a large run waits for nothing else."""
+    return any(
+        (link.occurrences and _status_level(link, fail_on) is Level.ERROR)
+        or any(_support_level(o, fail_on) is Level.ERROR for o in link.occurrences)
+        for link in report.links
+    )
 
 
 # What each reason code means, for SARIF rules and the docs. Unknown codes still get a rule.
