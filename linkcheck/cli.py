@@ -652,8 +652,17 @@ def _parse_fail_on(text: str) -> frozenset[str]:
 
 def _check_config(settings: "Settings", flags: dict[str, Any]) -> "CheckConfig":
     """Defaults < configuration file < command-line flags."""
-    if flags.get("ca_bundle") and not Path(flags["ca_bundle"]).is_file():
-        raise typer.BadParameter(f"{flags['ca_bundle']}: no such file", param_hint="--ca-bundle")
+    from linkcheck.check.config import ca_bundle_problem
+
+    bundle = flags.get("ca_bundle")
+    problem = ca_bundle_problem(bundle) if bundle else None
+    if problem is not None:
+        raise typer.BadParameter(f"{bundle}: {problem}", param_hint="--ca-bundle")
+    # Trusted instead of certifi's bundle when it exists (as httpx does, see make_ssl_context).
+    path = os.environ.get("SSL_CERT_FILE")
+    problem = ca_bundle_problem(path) if path and os.path.exists(path) else None
+    if problem is not None:
+        raise UsageFailure(f"SSL_CERT_FILE={path}: {problem}")
     try:
         return settings.check_config(flags)
     except (ValueError, re.error) as error:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
-from linkcheck.check.config import CheckConfig, HostRule
+from linkcheck.check.config import CheckConfig, HostRule, ca_bundle_problem
 from linkcheck.report import OutputFormat
 from linkcheck.report.outcome import FailOn
 
@@ -639,8 +639,9 @@ class _Reader:
 
     def check(self, t: Mapping[str, Any]) -> CheckSettings:
         ca_bundle = self.path(t, "check", "ca_bundle")
-        if ca_bundle is not None and not ca_bundle.is_file():
-            self.fail("check.ca_bundle", f"no such file: {ca_bundle}")
+        problem = ca_bundle_problem(str(ca_bundle)) if ca_bundle is not None else None
+        if problem is not None:
+            self.fail("check.ca_bundle", f"{problem}: {ca_bundle}")
         return CheckSettings(
             timeout=self.number(t, "check", "timeout", positive=True),
             concurrency=self.integer(t, "check", "concurrency", minimum=1),

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from servers.scenario import Scenario
 
 from linkcheck.cli import main
 
@@ -151,6 +152,37 @@ def test_audit_on_the_seed_runs_the_offline_stages(capsys: pytest.CaptureFixture
     code, out, _ = run(["audit", str(SEED), "--format", "json", "--offline"], capsys)
     assert code == 0
     assert len(json.loads(out)["links"]) == 21
+
+
+def test_a_bad_ca_bundle_is_one_line_and_exit_code_2_before_any_request(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    ca_bundle: str,
+    servers: Scenario,
+) -> None:
+    # It used to end the run with "internal error: SSLError" (exit 70) once the client was made.
+    document = tmp_path / "brief.md"
+    document.write_text(f"See [the data]({servers.url('a', '/ok')}).\n", encoding="utf-8")
+    notes = tmp_path / "notes.pem"
+    notes.write_text("not a certificate\n", encoding="utf-8")
+    audit = ["audit", str(document), "-q", "--archive", "none", "--no-cache", "-f", "json"]
+    code, _, err = run([*audit, "--ca-bundle", str(notes)], capsys)
+    assert (code, err) == (
+        2,
+        f"linkcheck: error: Invalid value for --ca-bundle: {notes}: no PEM certificate in it\n",
+    )
+    # What httpx would trust instead of certifi's bundle.
+    monkeypatch.setenv("SSL_CERT_FILE", str(notes))
+    code, _, err = run(audit, capsys)
+    assert (code, err) == (
+        2,
+        f"linkcheck: error: SSL_CERT_FILE={notes}: no PEM certificate in it\n",
+    )
+    assert servers.total() == 0
+    monkeypatch.setenv("SSL_CERT_FILE", ca_bundle)  # a good one passes
+    code, out, _ = run(audit, capsys)
+    assert code == 0 and json.loads(out)["links"][0]["status"] == "ok"
 
 
 def test_the_console_script_runs_without_a_traceback(tmp_path: Path) -> None:

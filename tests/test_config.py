@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import certifi
 import pytest
 
 from linkcheck.check.config import CheckConfig, HostRule
@@ -109,7 +110,7 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_full_file_is_read_into_settings(tmp_path: Path) -> None:
     (tmp_path / "certs").mkdir()
-    (tmp_path / "certs" / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    (tmp_path / "certs" / "ca.pem").write_bytes(Path(certifi.where()).read_bytes())
     settings = load_config(write(tmp_path, FULL), environ={"GH_TOKEN": "s3cret"})
 
     assert settings.source == tmp_path / "linkcheck.toml"
@@ -422,6 +423,16 @@ def test_bad_values_are_one_line_naming_file_and_key(
     tmp_path: Path, text: str, expected: str
 ) -> None:
     assert error_for(tmp_path, text) == expected.replace("{tmp}", str(tmp_path))
+
+
+def test_a_ca_bundle_without_certificates_is_refused_before_the_run(tmp_path: Path) -> None:
+    (tmp_path / "notes.pem").write_text("not a certificate\n", encoding="utf-8")
+    assert error_for(tmp_path, '[check]\nca_bundle = "notes.pem"\n') == (
+        f"linkcheck.toml: check.ca_bundle: no PEM certificate in it: {tmp_path}/notes.pem"
+    )
+    assert error_for(tmp_path, '[check]\nca_bundle = "."\n') == (
+        f"linkcheck.toml: check.ca_bundle: is a directory: {tmp_path}"
+    )
 
 
 @pytest.mark.parametrize(

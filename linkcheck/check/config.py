@@ -17,6 +17,22 @@ PROJECT_URL = "https://github.com/linkcheck-dev/linkcheck"
 DEFAULT_USER_AGENT = f"linkcheck/{__version__} (+{PROJECT_URL})"
 
 
+def ca_bundle_problem(path: str) -> str | None:
+    """Why `path` cannot serve as a bundle of CA certificates (PEM), or None if it can: said
+    before the run, rather than as an error on every HTTPS link (or an internal error)."""
+    import ssl
+
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
+    except FileNotFoundError:
+        return "no such file"
+    except ssl.SSLError:
+        return "no PEM certificate in it"
+    except OSError as error:  # a directory, no permission
+        return (error.strerror or str(error)).lower()
+    return None
+
+
 @lru_cache(maxsize=64)
 def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(pattern) for pattern in patterns)
