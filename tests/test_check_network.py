@@ -320,3 +320,38 @@ def test_a_name_rebound_to_a_metadata_address_after_the_check_is_not_connected_t
     assert time.monotonic() - started < 2.0  # refused, not a connection left to time out
     assert next(answers, None) is None  # both lookups happened
     assert servers.total() == 0
+
+
+def test_the_tls_context_is_made_by_the_first_https_connection_and_only_once(
+    servers: Scenario, ca_bundle: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loading the CA bundle was 20-40 ms of every checking process's start, before its first
+    # request, whatever the scheme of its URLs.
+    from linkcheck.check import client as client_module
+
+    made: list[CheckConfig] = []
+    make = client_module.make_ssl_context
+
+    def counted(config: CheckConfig) -> ssl.SSLContext:
+        made.append(config)
+        return make(config)
+
+    monkeypatch.setattr(client_module, "make_ssl_context", counted)
+    config = dataclasses.replace(FAST, ca_bundle=ca_bundle, soft404_probe=False)
+    plain = [servers.url("a", "/ok"), servers.url("b", "/ok")]
+    secure = [servers.url("tls", "/ok"), servers.url("tls", "/ok?again")]
+
+    async def main() -> tuple[int, list[Verdict]]:
+        verdicts = []
+        async with make_client(config) as client:
+            async for result in check_urls(plain, client, config):
+                verdicts.append(result.verdict)
+            made_for_plain = len(made)
+            async for result in check_urls(secure, client, config):
+                verdicts.append(result.verdict)
+        return made_for_plain, verdicts
+
+    made_for_plain, verdicts = asyncio.run(main())
+    assert made_for_plain == 0
+    assert [(v.status, v.http_status) for v in verdicts] == [(Status.OK, 200)] * 4
+    assert made == [config]

@@ -59,9 +59,8 @@ class _Client(httpx.AsyncClient):
 
 def make_client(config: CheckConfig, proxies: ProxyTable | None = None) -> httpx.AsyncClient:
     """`proxies` defaults to this process's HTTP(S)_PROXY / ALL_PROXY / NO_PROXY."""
-    ssl_context = make_ssl_context(config)
     transport = OriginPools(
-        ssl_context=ssl_context,
+        ssl_context=lambda: make_ssl_context(config),  # when the first HTTPS URL needs it
         http2=True,
         # The engine's semaphores bound requests per host; the slack is for connections still
         # closing after a body was cut short.

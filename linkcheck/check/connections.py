@@ -183,12 +183,12 @@ class OriginConnections:
         self,
         origin: httpcore.Origin,
         backend: AsyncioBackend,
-        ssl_context: ssl.SSLContext,
+        ssl_context: Callable[[], ssl.SSLContext],
         keep_idle: int,
     ) -> None:
         self._origin = origin
         self._backend = backend
-        self._ssl_context = ssl_context  # its ALPN list says whether HTTP/2 is offered
+        self._ssl_context = ssl_context  # (made on first use) its ALPN list offers HTTP/2 or not
         self._keep_idle = keep_idle
         self._idle: list[_Http11] = []  # newest last
         self._http2: list[httpcore.AsyncHTTP2Connection] = []
@@ -252,7 +252,7 @@ class OriginConnections:
             await trace("connection.connect_tcp.complete", {"return_value": stream})
         if origin.scheme == b"https":
             stream = await stream.start_tls(
-                self._ssl_context, server_hostname=host, timeout=timeout
+                self._ssl_context(), server_hostname=host, timeout=timeout
             )
         return stream
 

@@ -18,7 +18,7 @@ import ipaddress
 import ssl
 import urllib.request
 from collections import OrderedDict
-from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -149,6 +149,26 @@ class _ResponseStream(httpx.AsyncByteStream):
                 self._pool = None
 
 
+class _TlsContext:
+    """The run's TLS context, made when the first HTTPS connection (or proxy) needs it when
+    given as a function: loading a CA bundle is 20-40 ms that each checking process would
+    otherwise spend before its first request, and that a run over plain HTTP never needs."""
+
+    def __init__(
+        self, context: ssl.SSLContext | Callable[[], ssl.SSLContext], alpn: list[str]
+    ) -> None:
+        self._make = context if callable(context) else lambda: context
+        self._alpn = alpn
+        self._context: ssl.SSLContext | None = None
+
+    def get(self) -> ssl.SSLContext:
+        if self._context is None:
+            context = self._make()
+            context.set_alpn_protocols(self._alpn)
+            self._context = context
+        return self._context
+
+
 class OriginPools(httpx.AsyncBaseTransport):
     """Routes each request to its origin's own httpcore connection pool (direct, or through
     the proxy the environment names for it), on asyncio's own streams (`network.py`).
@@ -164,16 +184,15 @@ class OriginPools(httpx.AsyncBaseTransport):
     def __init__(
         self,
         *,
-        ssl_context: ssl.SSLContext,
+        ssl_context: ssl.SSLContext | Callable[[], ssl.SSLContext],
         http2: bool,
         per_origin: int,
         max_pools: int,
         proxies: ProxyTable,
         address_rule: AddressRule | None = None,
     ) -> None:
-        self._ssl_context = ssl_context
         # Offered to every HTTPS server; httpcore sets the same list for its connections.
-        ssl_context.set_alpn_protocols(["http/1.1", "h2"] if http2 else ["http/1.1"])
+        self._tls = _TlsContext(ssl_context, ["http/1.1", "h2"] if http2 else ["http/1.1"])
         self._http2 = http2
         self._per_origin = per_origin
         self._max_pools = max(1, max_pools)
@@ -193,11 +212,9 @@ class OriginPools(httpx.AsyncBaseTransport):
                 raise httpcore.UnsupportedProtocol(f"unsupported URL scheme {url.scheme!r}")
             port = url.port or (443 if url.scheme == "https" else 80)
             origin = httpcore.Origin(url.raw_scheme, url.raw_host, port)
-            return _Pool(
-                OriginConnections(origin, self._direct, self._ssl_context, self._per_origin)
-            )
+            return _Pool(OriginConnections(origin, self._direct, self._tls.get, self._per_origin))
         options = _PoolOptions(
-            ssl_context=self._ssl_context,
+            ssl_context=self._tls.get(),
             max_connections=self._per_origin,
             max_keepalive_connections=self._per_origin,
             http2=self._http2,
