@@ -660,7 +660,7 @@ def _check_config(settings: "Settings", flags: dict[str, Any]) -> "CheckConfig":
         raise typer.BadParameter(f"{bundle}: {problem}", param_hint="--ca-bundle")
     # Trusted instead of certifi's bundle when it exists (as httpx does, see make_ssl_context).
     path = os.environ.get("SSL_CERT_FILE")
-    problem = ca_bundle_problem(path) if path and os.path.exists(path) else None
+    problem = ca_bundle_problem(path, load=False) if path and os.path.exists(path) else None
     if problem is not None:
         raise UsageFailure(f"SSL_CERT_FILE={path}: {problem}")
     try:

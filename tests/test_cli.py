@@ -179,6 +179,11 @@ def test_a_bad_ca_bundle_is_one_line_and_exit_code_2_before_any_request(
         2,
         f"linkcheck: error: SSL_CERT_FILE={notes}: no PEM certificate in it\n",
     )
+    # An explicit bundle is loaded: the markers of a certificate are not enough. (The variable's
+    # system-wide bundle is only looked at: loading it is 20 ms of every start.)
+    notes.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    code, _, err = run([*audit, "--ca-bundle", str(notes)], capsys)
+    assert code == 2 and err.endswith(f"{notes}: no PEM certificate in it\n")
     assert servers.total() == 0
     monkeypatch.setenv("SSL_CERT_FILE", ca_bundle)  # a good one passes
     code, out, _ = run(audit, capsys)
