@@ -85,6 +85,32 @@ def test_backend_errors_are_httpcore_errors_caused_by_the_os_error() -> None:
     asyncio.run(main())
 
 
+def test_an_address_is_connected_to_without_the_resolver_and_a_name_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The resolver runs in a thread (the first lookup also starts the thread: 15 ms of a
+    # checking process's first request); an IP address needs no lookup, as asyncio knows.
+    asked: list[str] = []
+    getaddrinfo = asyncio.BaseEventLoop.getaddrinfo
+
+    async def counted(self: asyncio.BaseEventLoop, host: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(host)
+        return await getaddrinfo(self, host, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", counted)
+
+    async def main() -> None:
+        server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            for host in ("127.0.0.1", "localhost"):
+                stream = await AsyncioBackend().connect_tcp(host, port, timeout=5)
+                await stream.aclose()
+
+    asyncio.run(main())
+    assert asked == ["localhost"]
+
+
 class _ClosingServer:
     """Answers each request with 200 (keep-alive), then, while the connection is idle, either
     closes it or first sends an unasked 408 (as servers do when their idle timer runs out)."""

@@ -180,6 +180,15 @@ def _addresses(infos: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return ordered
 
 
+def _numeric_address(host: str, port: int) -> list[Any] | None:
+    """An IP address's getaddrinfo answer, found without the resolver's thread (as asyncio
+    does for its own connections); None for a name to resolve."""
+    try:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    except (OSError, UnicodeError, ValueError):  # socket.gaierror: not an address
+        return None
+
+
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
     def __init__(self, address_rule: AddressRule | None = None) -> None:
         self._address_rule = address_rule
@@ -212,7 +221,9 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
 
         with _mapped(httpcore.ConnectTimeout, httpcore.ConnectError):
             async with asyncio.timeout(timeout):
-                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                infos = _numeric_address(host, port)
+                if infos is None:
+                    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
                 addresses = self._allowed(host, _addresses(infos))
                 reader, writer = await first_to_connect([attempt(a) for a in addresses])
             for option in socket_options or ():
