@@ -23,7 +23,12 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
-from linkcheck.check.config import CheckConfig, HostRule, ca_bundle_problem
+from linkcheck.check.config import (
+    CheckConfig,
+    HostRule,
+    ca_bundle_problem,
+    header_value_problem,
+)
 from linkcheck.report import OutputFormat
 from linkcheck.report.outcome import FailOn
 
@@ -234,6 +239,10 @@ class Settings:
                 value = tuple(value)
             elif key == "ca_bundle" and isinstance(value, os.PathLike):
                 value = os.fspath(value)
+            elif key == "user_agent" and isinstance(value, str):
+                problem = header_value_problem(value)
+                if problem is not None:
+                    raise ValueError(f"user agent {value!r}: {problem}")
             values[key] = value
         return replace(CheckConfig(), **values)
 
@@ -652,7 +661,7 @@ class _Reader:
             max_body_bytes=self.integer(t, "check", "max_body_bytes", minimum=0),
             max_pdf_bytes=self.integer(t, "check", "max_pdf_bytes", minimum=0),
             max_url_seconds=self.number(t, "check", "max_url_seconds", positive=True),
-            user_agent=self.string(t, "check", "user_agent"),
+            user_agent=self.user_agent(t),
             include=self.regexes(t, "check", "include"),
             exclude=self.regexes(t, "check", "exclude"),
             allow_link_local=self.boolean(t, "check", "allow_link_local"),
@@ -700,11 +709,18 @@ class _Reader:
             if not isinstance(value, str):
                 self.expect(where, "a string", value)
             expanded = self.expand(value, where)
-            if any(c in expanded for c in "\r\n\0"):
-                # A line break in a header value would inject headers into the request.
-                self.fail(where, "header values must not contain line breaks")
+            problem = header_value_problem(expanded)
+            if problem is not None:
+                self.fail(where, problem)
             headers.append((name, expanded))
         return tuple(headers)
+
+    def user_agent(self, t: Mapping[str, Any]) -> str | None:
+        value = self.string(t, "check", "user_agent")
+        problem = header_value_problem(value) if value is not None else None
+        if problem is not None:
+            self.fail("check.user_agent", problem)
+        return value
 
     def expand(self, value: str, where: str) -> str:
         """`${NAME}` replaced by the environment variable, so tokens stay out of the file."""

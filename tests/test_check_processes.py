@@ -62,9 +62,9 @@ def in_processes(
     bodies_for: tuple[str, ...] = (),
 ) -> dict[str, CheckResult]:
     async def collect() -> dict[str, CheckResult]:
-        # This process's own client is for groups no worker can take; the CA bundle is the
-        # workers' business (one test makes it vanish).
-        async with make_client(dataclasses.replace(config, ca_bundle=None)) as client:
+        # This process's own client is for groups no worker can take; the user agent is the
+        # workers' business (one test gives them one that httpx cannot send).
+        async with make_client(dataclasses.replace(config, user_agent=FAST.user_agent)) as client:
             results = check_urls_in_processes(
                 urls, config, client, processes=processes, bodies_for=bodies_for
             )
@@ -245,17 +245,17 @@ def test_stopping_early_stops_the_workers(servers: Scenario) -> None:
 def test_a_worker_that_cannot_start_its_job_reports_why(
     servers: Scenario, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # A CA bundle that vanished after the configuration was read: make_client fails in each
-    # worker, and every URL still gets a verdict that says what happened.
-    bundle = tmp_path / "ca.pem"
-    config = dataclasses.replace(FAST, ca_bundle=str(bundle))
+    # A user agent httpx cannot send (a caller of the library, past the checks of the command
+    # line and the configuration file): making the client fails in each worker, and every URL
+    # still gets a verdict that says what happened.
+    config = dataclasses.replace(FAST, user_agent="linkcheck \N{CHECK MARK}")
     urls = [servers.url("a", "/ok"), servers.url("b", "/ok")]
     results = in_processes(urls, config)
     for url in urls:
         verdict = results[url].verdict
         assert (verdict.status, verdict.reason) == (Status.UNREACHABLE, "error")
         assert verdict.detail is not None and "failed" in verdict.detail
-        assert "FileNotFoundError" in verdict.detail
+        assert "UnicodeEncodeError" in verdict.detail
     assert servers.total() == 0
 
 

@@ -190,6 +190,18 @@ def test_a_bad_ca_bundle_is_one_line_and_exit_code_2_before_any_request(
     assert code == 0 and json.loads(out)["links"][0]["status"] == "ok"
 
 
+def test_a_user_agent_that_cannot_be_sent_is_one_line_and_exit_code_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], servers: Scenario
+) -> None:
+    document = tmp_path / "brief.md"
+    document.write_text(f"See [the data]({servers.url('a', '/ok')}).\n", encoding="utf-8")
+    audit = ["audit", str(document), "-q", "--archive", "none", "--no-cache", "-f", "json"]
+    code, _, err = run([*audit, "--user-agent", "linkcheck \N{CHECK MARK}"], capsys)
+    assert code == 2 and err.startswith("linkcheck: error: ") and len(err.splitlines()) == 1
+    assert "must be ASCII" in err
+    assert servers.total() == 0
+
+
 def test_the_console_script_runs_without_a_traceback(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "linkcheck", "extract", str(tmp_path / "nothing.pdf")],

@@ -425,6 +425,20 @@ def test_bad_values_are_one_line_naming_file_and_key(
     assert error_for(tmp_path, text) == expected.replace("{tmp}", str(tmp_path))
 
 
+def test_a_user_agent_that_cannot_be_sent_is_refused_from_the_file_and_the_flag(
+    tmp_path: Path,
+) -> None:
+    # It used to end the run with "internal error: UnicodeEncodeError" (exit 70).
+    assert error_for(tmp_path, '[check]\nuser_agent = "bot \u2713"\n') == (
+        "linkcheck.toml: check.user_agent: header values must be ASCII (httpx sends them so)"
+    )
+    with pytest.raises(ValueError, match="must not contain line breaks"):
+        Settings().check_config({"user_agent": "bot\r\nX-Injected: 1"})
+    assert Settings().check_config({"user_agent": "bot/1.0 (+ops@example.org)"}).user_agent == (
+        "bot/1.0 (+ops@example.org)"
+    )
+
+
 def test_a_ca_bundle_without_certificates_is_refused_before_the_run(tmp_path: Path) -> None:
     (tmp_path / "notes.pem").write_text("not a certificate\n", encoding="utf-8")
     assert error_for(tmp_path, '[check]\nca_bundle = "notes.pem"\n') == (

@@ -40,6 +40,16 @@ def ca_bundle_problem(path: str, *, load: bool = True) -> str | None:
     return None
 
 
+def header_value_problem(value: str) -> str | None:
+    """Why `value` cannot be sent as an HTTP header's value, or None if it can."""
+    if any(c in value for c in "\r\n\0"):
+        # A line break in a header value would inject headers into the request.
+        return "header values must not contain line breaks"
+    if not value.isascii():
+        return "header values must be ASCII (httpx sends them so)"
+    return None
+
+
 @lru_cache(maxsize=64)
 def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(pattern) for pattern in patterns)
