@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -22,7 +22,8 @@ from linkcheck.kinds import ArchiveMode, Format
 from linkcheck.report import DEFAULT_FAIL_ON, OutputFormat, parse_fail_on
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Coroutine, Iterator
+    from concurrent.futures import Future
 
     from rich.console import Console
 
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from linkcheck.report.json import JsonAhead
     from linkcheck.report.terminal import CheckProgress
 
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="linkcheck",
@@ -442,17 +445,21 @@ def audit(
 
         ahead = JsonAhead()
 
+    trust = _trust_check() if check_config is not None else None
     with _check_store(store_path) as store, _progress_bar(console) as progress:
         result = run_sync(
-            audit_documents(
-                _documents(paths, settings),
-                extract_options,
-                options,
-                stdin=_read_stdin(paths),
-                progress=progress,
-                store=store,
-                assembled=ahead.assembled if ahead else None,
-                checked=ahead.checked if ahead else None,
+            _unless_untrusted(
+                audit_documents(
+                    _documents(paths, settings),
+                    extract_options,
+                    options,
+                    stdin=_read_stdin(paths),
+                    progress=progress,
+                    store=store,
+                    assembled=ahead.assembled if ahead else None,
+                    checked=ahead.checked if ahead else None,
+                ),
+                trust,
             )
         )
     report, offline_run = result.report, result.offline
@@ -517,14 +524,18 @@ def archive_command(
         stdin=_read_stdin(paths),
     )
     archive_config = _archive_config(settings, wayback_url, timetravel, timetravel_url)
+    trust = _trust_check()
     run = run_sync(
-        archive_report(
-            report,
-            archive_config,
-            ledger,
-            save=save,
-            check=_check_config(settings, {}),
-            warc=warc or settings.archive.warc,
+        _unless_untrusted(
+            archive_report(
+                report,
+                archive_config,
+                ledger,
+                save=save,
+                check=_check_config(settings, {}),
+                warc=warc or settings.archive.warc,
+            ),
+            trust,
         )
     )
     ledger.save()
@@ -658,15 +669,53 @@ def _check_config(settings: "Settings", flags: dict[str, Any]) -> "CheckConfig":
     problem = ca_bundle_problem(bundle) if bundle else None
     if problem is not None:
         raise typer.BadParameter(f"{bundle}: {problem}", param_hint="--ca-bundle")
-    # Trusted instead of certifi's bundle when it exists (as httpx does, see make_ssl_context).
-    path = os.environ.get("SSL_CERT_FILE")
-    problem = ca_bundle_problem(path, load=False) if path and os.path.exists(path) else None
-    if problem is not None:
-        raise UsageFailure(f"SSL_CERT_FILE={path}: {problem}")
     try:
         return settings.check_config(flags)
     except (ValueError, re.error) as error:
         raise typer.BadParameter(str(error)) from None
+
+
+def _trust_check() -> "Future[str | None] | None":
+    """SSL_CERT_FILE (trusted instead of certifi's bundle, as httpx does: make_ssl_context)
+    loaded in a thread of its own while the run starts (OpenSSL lets go of the GIL): a
+    system-wide bundle is 30-50 ms that the first request need not wait for. None where the
+    variable names no file."""
+    path = os.environ.get("SSL_CERT_FILE")
+    if not path or not os.path.exists(path):
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    from linkcheck.check.config import ca_bundle_problem
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-trust")
+    try:
+        return pool.submit(ca_bundle_problem, path)
+    finally:
+        pool.shutdown(wait=False)  # its one thread ends with the check
+
+
+def _untrusted(problem: str | None) -> UsageFailure | None:
+    path = os.environ.get("SSL_CERT_FILE")
+    return None if problem is None else UsageFailure(f"SSL_CERT_FILE={path}: {problem}")
+
+
+async def _unless_untrusted(
+    work: "Coroutine[Any, Any, T]", trust: "Future[str | None] | None"
+) -> T:
+    """`work`, stopped with a one-line error if SSL_CERT_FILE holds no CA certificate (every
+    HTTPS link would fail its TLS handshake)."""
+    if trust is None:
+        return await work
+    import asyncio
+
+    task = asyncio.ensure_future(work)
+    failure = _untrusted(await asyncio.wrap_future(trust))
+    if failure is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        raise failure
+    return await task
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -708,8 +757,9 @@ def run() -> None:
     20-30 ms after a 10,000-link audit) is skipped, as a checking process skips its own."""
     code = main()
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
-            stream.flush()
+        if stream is not None:  # (None: the process was started with it closed)
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say
+                stream.flush()
     os._exit(code)
 
 

@@ -105,3 +105,41 @@ def test_one_origin_reuses_its_connections(servers: Scenario) -> None:
     asyncio.run(main())
     assert servers.total("c") == 5
     assert servers.connections("c") == 1
+
+
+def test_a_tls_context_that_cannot_be_made_fails_https_once_and_never_plain_http(
+    servers: Scenario,
+) -> None:
+    # The bundle vanished after the run's checks of it: HTTPS connections fail (each a TLS
+    # failure, the context tried once), and plain HTTP, direct or through a proxy, is not
+    # held back by a context it does not use.
+    tries: list[str] = []
+
+    def vanished() -> ssl.SSLContext:
+        tries.append("made")
+        raise FileNotFoundError(2, "No such file or directory")
+
+    async def main(proxy_url: str) -> tuple[list[int], list[str]]:
+        transport = OriginPools(
+            ssl_context=vanished,
+            http2=False,
+            per_origin=2,
+            max_pools=8,
+            proxies={"http": proxy_url, "no": "127.0.0.1"},
+        )
+        statuses, failures = [], []
+        async with httpx.AsyncClient(transport=transport, timeout=5) as client:
+            for url in (servers.url("a", "/ok"), servers.url("b", "/ok")):  # direct, proxied
+                statuses.append((await client.get(url)).status_code)
+            for _ in range(2):
+                with pytest.raises(OSError) as raised:  # (the engine makes it a verdict)
+                    await client.get(servers.url("tls", "/ok"))
+                failures.append(type(raised.value).__name__)
+        return statuses, failures
+
+    with ForwardProxy() as proxy:
+        statuses, failures = asyncio.run(main(proxy.url))
+        assert proxy.forwarded == [servers.url("b", "/ok")]
+    assert statuses == [200, 200]
+    assert failures == ["FileNotFoundError"] * 2
+    assert tries == ["made"]

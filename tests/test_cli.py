@@ -172,21 +172,32 @@ def test_a_bad_ca_bundle_is_one_line_and_exit_code_2_before_any_request(
         2,
         f"linkcheck: error: Invalid value for --ca-bundle: {notes}: no PEM certificate in it\n",
     )
-    # What httpx would trust instead of certifi's bundle.
-    monkeypatch.setenv("SSL_CERT_FILE", str(notes))
-    code, _, err = run(audit, capsys)
-    assert (code, err) == (
-        2,
-        f"linkcheck: error: SSL_CERT_FILE={notes}: no PEM certificate in it\n",
-    )
-    # An explicit bundle is loaded: the markers of a certificate are not enough. (The variable's
-    # system-wide bundle is only looked at: loading it is 20 ms of every start.)
+    # A bundle is loaded as the checker will load it: the markers of a certificate are not
+    # enough.
     notes.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
     code, _, err = run([*audit, "--ca-bundle", str(notes)], capsys)
     assert code == 2 and err.endswith(f"{notes}: no PEM certificate in it\n")
     assert servers.total() == 0
+    # What httpx would trust instead of certifi's bundle: checked while the run starts, which
+    # it stops (a key is no certificate either).
+    for content in ("not a certificate\n", servers.ca.private_key_pem.bytes().decode()):
+        notes.write_text(content, encoding="utf-8")
+        monkeypatch.setenv("SSL_CERT_FILE", str(notes))
+        code, _, err = run(audit, capsys)
+        assert (code, err) == (
+            2,
+            f"linkcheck: error: SSL_CERT_FILE={notes}: no PEM certificate in it\n",
+        )
     monkeypatch.setenv("SSL_CERT_FILE", ca_bundle)  # a good one passes
     code, out, _ = run(audit, capsys)
+    assert code == 0 and json.loads(out)["links"][0]["status"] == "ok"
+    # Comments in another alphabet are common in system bundles ("# Issuer: ... Főtanúsítvány").
+    commented = tmp_path / "commented.pem"
+    commented.write_bytes(
+        "# Issuer: CN=NetLock Arany (Class Gold) Főtanúsítvány\n".encode()
+        + Path(ca_bundle).read_bytes()
+    )
+    code, out, _ = run([*audit, "--ca-bundle", str(commented)], capsys)
     assert code == 0 and json.loads(out)["links"][0]["status"] == "ok"
 
 
@@ -269,6 +280,24 @@ _AT_EXIT = (
     "    _exit(code)\n"
     "os._exit = _saying\n"
 )
+
+
+def test_the_installed_command_keeps_its_exit_code_with_its_output_streams_closed(
+    tmp_path: Path,
+) -> None:
+    # Started with stdout or stderr closed (`>&-`), Python has None for them: nothing to flush.
+    document = tmp_path / "brief.md"
+    document.write_text("See [the data](https://example.org/data).\n", encoding="utf-8")
+    report = tmp_path / "report.json"
+    script = "import sys; from linkcheck.entry import run; sys.argv[0] = 'linkcheck'; run()"
+    argv = [sys.executable, "-c", script, "extract", str(document), "-f", "json", "-o", str(report)]
+    for closed in ("1", "2"):
+        report.unlink(missing_ok=True)
+        done = subprocess.run(
+            ["sh", "-c", f'"$@" {closed}>&-', "sh", *argv], capture_output=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(report.read_text())["links"][0]["url"] == "https://example.org/data"
 
 
 def test_the_installed_command_ends_with_its_exit_code_and_everything_written(

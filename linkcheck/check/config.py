@@ -17,26 +17,20 @@ PROJECT_URL = "https://github.com/linkcheck-dev/linkcheck"
 DEFAULT_USER_AGENT = f"linkcheck/{__version__} (+{PROJECT_URL})"
 
 
-def ca_bundle_problem(path: str, *, load: bool = True) -> str | None:
+def ca_bundle_problem(path: str) -> str | None:
     """Why `path` cannot serve as a bundle of CA certificates (PEM), or None if it can: said
-    before the run, rather than as an error on every HTTPS link. `load=False` only looks for
-    a certificate in it (loading a system-wide bundle is 20 ms of start-up)."""
+    before the run, rather than as a TLS failure of every HTTPS link. Loaded as the checker
+    will load it (`make_ssl_context`)."""
+    import ssl
+
     try:
-        with open(path, "rb") as file:
-            pem = file.read()
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
     except FileNotFoundError:
         return "no such file"
+    except ssl.SSLError:
+        return "no PEM certificate in it"
     except OSError as error:  # a directory, no permission
         return (error.strerror or str(error)).lower()
-    if b"-----BEGIN " not in pem:
-        return "no PEM certificate in it"
-    if load:
-        import ssl
-
-        try:
-            ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=pem.decode())
-        except (ssl.SSLError, UnicodeDecodeError):
-            return "no PEM certificate in it"
     return None
 
 

@@ -14,6 +14,7 @@ lower case; a proxy without a scheme is "http://"), and NO_PROXY: a comma list o
 from __future__ import annotations
 
 import contextlib
+import copy
 import ipaddress
 import ssl
 import urllib.request
@@ -111,7 +112,7 @@ def _core_url(url: httpx.URL) -> httpcore.URL:
 
 
 class _PoolOptions(TypedDict):
-    ssl_context: ssl.SSLContext
+    ssl_context: ssl.SSLContext | None
     max_connections: int
     max_keepalive_connections: int
     http2: bool
@@ -159,13 +160,20 @@ class _TlsContext:
     ) -> None:
         self._make = context if callable(context) else lambda: context
         self._alpn = alpn
-        self._context: ssl.SSLContext | None = None
+        self._context: ssl.SSLContext | Exception | None = None
 
     def get(self) -> ssl.SSLContext:
         if self._context is None:
-            context = self._make()
-            context.set_alpn_protocols(self._alpn)
-            self._context = context
+            try:
+                context = self._make()
+                context.set_alpn_protocols(self._alpn)
+            except Exception as error:  # (a bundle gone since it was checked) once, not per use
+                self._context = error
+            else:
+                self._context = context
+        if isinstance(self._context, Exception):
+            # A copy each time: one instance raised again and again would grow its traceback.
+            raise copy.copy(self._context).with_traceback(None)
         return self._context
 
 
@@ -214,7 +222,8 @@ class OriginPools(httpx.AsyncBaseTransport):
             origin = httpcore.Origin(url.raw_scheme, url.raw_host, port)
             return _Pool(OriginConnections(origin, self._direct, self._tls.get, self._per_origin))
         options = _PoolOptions(
-            ssl_context=self._tls.get(),
+            # (A plain-HTTP origin's pool makes no TLS connection to it, through a proxy either.)
+            ssl_context=self._tls.get() if url.scheme == "https" else None,
             max_connections=self._per_origin,
             max_keepalive_connections=self._per_origin,
             http2=self._http2,
