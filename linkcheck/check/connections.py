@@ -60,10 +60,14 @@ class Head:
 def _protocol_errors() -> Iterator[None]:
     try:
         yield
-    except h11.RemoteProtocolError as exc:
-        raise httpcore.RemoteProtocolError(str(exc)) from exc
-    except h11.LocalProtocolError as exc:
-        raise httpcore.LocalProtocolError(str(exc)) from exc
+    except h11.ProtocolError as exc:
+        raise _as_httpcore(exc) from exc
+
+
+def _as_httpcore(exc: h11.ProtocolError) -> httpcore.ProtocolError:
+    if isinstance(exc, h11.RemoteProtocolError):
+        return httpcore.RemoteProtocolError(str(exc))
+    return httpcore.LocalProtocolError(str(exc))
 
 
 class _Http11:
@@ -106,20 +110,23 @@ class _Http11:
             await self.stream.write(protocol.send(h11.EndOfMessage()) or b"", timeouts.get("write"))
 
     async def next_event(self, timeout: float | None) -> h11.Event | type[h11.PAUSED]:
+        # (h11's errors are caught here rather than with `_protocol_errors`: a response takes
+        # several turns of this loop, and a generator-based context manager a few microseconds.)
         protocol = self.protocol
-        while True:
-            with _protocol_errors():
+        try:
+            while True:
                 event = protocol.next_event()
-            if event is not h11.NEED_DATA:
-                return event  # type: ignore[return-value]  # NEED_DATA is handled here
-            data = await self.stream.read(READ_SIZE, timeout)
-            if not data and protocol.their_state is h11.SEND_RESPONSE:
-                raise httpcore.RemoteProtocolError(
-                    "Server disconnected without sending a response."
-                )
-            self.received = self.received or bool(data)
-            with _protocol_errors():
+                if event is not h11.NEED_DATA:
+                    return event  # type: ignore[return-value]  # NEED_DATA is handled here
+                data = await self.stream.read(READ_SIZE, timeout)
+                if not data and protocol.their_state is h11.SEND_RESPONSE:
+                    raise httpcore.RemoteProtocolError(
+                        "Server disconnected without sending a response."
+                    )
+                self.received = self.received or bool(data)
                 protocol.receive_data(data)
+        except h11.ProtocolError as exc:
+            raise _as_httpcore(exc) from exc
 
     def ends_in_buffer(self) -> bool:
         """Is the rest of the current response already received? (Then the connection can

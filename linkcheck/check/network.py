@@ -48,10 +48,15 @@ Attempt = Callable[[], Coroutine[Any, Any, Streams]]
 def _mapped(on_timeout: type[Exception], on_error: type[Exception]) -> Iterator[None]:
     try:
         yield
-    except TimeoutError as exc:
-        raise on_timeout(str(exc) or "timed out") from exc
-    except OSError as exc:  # ssl.SSLError included
-        raise on_error(str(exc) or type(exc).__name__) from exc
+    except OSError as exc:  # TimeoutError and ssl.SSLError included
+        raise _as_httpcore(exc, on_timeout, on_error) from exc
+
+
+def _as_httpcore(exc: OSError, on_timeout: type[Exception], on_error: type[Exception]) -> Exception:
+    """The httpcore error an operating-system error stands for."""
+    if isinstance(exc, TimeoutError):
+        return on_timeout(str(exc) or "timed out")
+    return on_error(str(exc) or type(exc).__name__)
 
 
 class AsyncioStream(httpcore.AsyncNetworkStream):
@@ -59,18 +64,24 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         self._reader = reader
         self._writer = writer
 
+    # (Reads and writes catch their errors themselves rather than with `_mapped`: they are
+    # several per request, and a generator-based context manager costs a few microseconds.)
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        with _mapped(httpcore.ReadTimeout, httpcore.ReadError):
+        try:
             async with asyncio.timeout(timeout):
                 return await self._reader.read(max_bytes)
+        except OSError as exc:
+            raise _as_httpcore(exc, httpcore.ReadTimeout, httpcore.ReadError) from exc
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
             return
-        with _mapped(httpcore.WriteTimeout, httpcore.WriteError):
+        try:
             self._writer.write(buffer)
             async with asyncio.timeout(timeout):
                 await self._writer.drain()
+        except OSError as exc:
+            raise _as_httpcore(exc, httpcore.WriteTimeout, httpcore.WriteError) from exc
 
     async def aclose(self) -> None:
         # Not waiting for the close to finish: a TLS peer that never answers close_notify
