@@ -694,11 +694,6 @@ def _trust_check() -> "Future[str | None] | None":
         pool.shutdown(wait=False)  # its one thread ends with the check
 
 
-def _untrusted(problem: str | None) -> UsageFailure | None:
-    path = os.environ.get("SSL_CERT_FILE")
-    return None if problem is None else UsageFailure(f"SSL_CERT_FILE={path}: {problem}")
-
-
 async def _unless_untrusted(
     work: "Coroutine[Any, Any, T]", trust: "Future[str | None] | None"
 ) -> T:
@@ -709,12 +704,12 @@ async def _unless_untrusted(
     import asyncio
 
     task = asyncio.ensure_future(work)
-    failure = _untrusted(await asyncio.wrap_future(trust))
-    if failure is not None:
+    problem = await asyncio.wrap_future(trust)
+    if problem is not None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        raise failure
+        raise UsageFailure(f"SSL_CERT_FILE={os.environ.get('SSL_CERT_FILE')}: {problem}")
     return await task
 
 

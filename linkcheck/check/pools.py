@@ -151,9 +151,10 @@ class _ResponseStream(httpx.AsyncByteStream):
 
 
 class _TlsContext:
-    """The run's TLS context, made when the first HTTPS connection (or proxy) needs it when
-    given as a function: loading a CA bundle is 20-40 ms that each checking process would
-    otherwise spend before its first request, and that a run over plain HTTP never needs."""
+    """The run's TLS context. Given as a function, it is made when the first HTTPS origin
+    (direct or through a proxy) needs it: loading a CA bundle is 20-40 ms that each checking
+    process would otherwise spend before its first request, and a run over plain HTTP never
+    needs it."""
 
     def __init__(
         self, context: ssl.SSLContext | Callable[[], ssl.SSLContext], alpn: list[str]
