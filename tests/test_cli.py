@@ -269,6 +269,16 @@ def test_the_listing_keeps_long_urls_and_claims_on_one_line_in_a_ci_log(
     assert any(len(line) > 120 for line in out.splitlines())
 
 
+# The installed command, as its script runs it, with the arguments after `-c`.
+_COMMAND = "import sys; from linkcheck.entry import run; sys.argv[0] = 'linkcheck'; run()"
+
+
+def _one_link_brief(tmp_path: Path) -> Path:
+    document = tmp_path / "brief.md"
+    document.write_text("See [the data](https://example.org/data).\n", encoding="utf-8")
+    return document
+
+
 # The installed command ends its process at once (os._exit) when done: a script that runs it
 # says what it saw just before. `code` is the exit code.
 _AT_EXIT = (
@@ -286,11 +296,18 @@ def test_the_installed_command_keeps_its_exit_code_with_its_output_streams_close
     tmp_path: Path,
 ) -> None:
     # Started with stdout or stderr closed (`>&-`), Python has None for them: nothing to flush.
-    document = tmp_path / "brief.md"
-    document.write_text("See [the data](https://example.org/data).\n", encoding="utf-8")
-    report = tmp_path / "report.json"
-    script = "import sys; from linkcheck.entry import run; sys.argv[0] = 'linkcheck'; run()"
-    argv = [sys.executable, "-c", script, "extract", str(document), "-f", "json", "-o", str(report)]
+    document, report = _one_link_brief(tmp_path), tmp_path / "report.json"
+    argv = [
+        sys.executable,
+        "-c",
+        _COMMAND,
+        "extract",
+        str(document),
+        "-f",
+        "json",
+        "-o",
+        str(report),
+    ]
     for closed in ("1", "2"):
         report.unlink(missing_ok=True)
         done = subprocess.run(
@@ -312,14 +329,13 @@ def test_the_installed_command_ends_with_its_exit_code_and_everything_written(
         ),
         encoding="utf-8",
     )
-    script = "import sys; from linkcheck.entry import run; sys.argv[0] = 'linkcheck'; run()"
     buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     for argv, code in [
         (["extract", str(document), "-f", "json"], 0),
         (["extract", str(tmp_path / "missing.md"), "-f", "json"], 2),
     ]:
         done = subprocess.run(
-            [sys.executable, "-c", script, *argv],
+            [sys.executable, "-c", _COMMAND, *argv],
             capture_output=True,
             text=True,
             timeout=60,
@@ -391,9 +407,7 @@ def test_a_quiet_audit_prints_nothing_and_loads_no_terminal_or_validation_librar
 ) -> None:
     # CI runs `audit --quiet`: rich (the progress bar and summary it would not show) and
     # pydantic (typer 0.29's option validation) were a fifth of a second of every start.
-    document = tmp_path / "brief.md"
-    document.write_text("See [the data](https://example.org/data).\n", encoding="utf-8")
-    report = tmp_path / "report.json"
+    document, report = _one_link_brief(tmp_path), tmp_path / "report.json"
     argv = ["linkcheck", "audit", str(document), "--offline", "--quiet", "-f", "json"]
     code = (
         f"import sys; sys.argv = {[*argv, '-o', str(report)]!r}\n"
