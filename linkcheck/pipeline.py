@@ -108,11 +108,17 @@ def read_one(
         return InputProblem(source.name, "corrupt", f"{source.name}: could not be read ({error})")
 
 
+class ReadingStopped(BaseException):
+    """Raised in the reading thread by FoundUrls once the run wants no more of its URLs (it
+    was stopped: Ctrl-C, an error). A BaseException: no extractor takes it for its own."""
+
+
 class FoundUrls:
     """The URLs an extracting thread finds, normalized and each once, handed to the event
     loop's `queue` in batches: the first small, so that checking starts at once, then larger
     (fewer wake-ups of the loop). `end` puts None after the last. `normalized` is
-    `normalize_url` for the same thread, without normalizing a URL twice."""
+    `normalize_url` for the same thread, without normalizing a URL twice. After `stop`, the
+    next batch found raises ReadingStopped in the reading thread, which the run awaits."""
 
     def __init__(
         self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[list[str] | None]
@@ -122,6 +128,10 @@ class FoundUrls:
         self._size = 16
         self._normal: dict[str, str] = {}  # each URL as found → as normalized
         self._told: set[str] = set()
+        self._stopped = False
+
+    def stop(self) -> None:
+        self._stopped = True
 
     def normalized(self, raw: str) -> str:
         url = self._normal.get(raw)
@@ -130,6 +140,8 @@ class FoundUrls:
         return url
 
     def __call__(self, urls: Sequence[str]) -> None:
+        if self._stopped:
+            raise ReadingStopped
         for raw in urls:
             url = self.normalized(raw)
             if url not in self._told:
@@ -713,9 +725,11 @@ async def _audit_while_reading(
     found_urls: asyncio.Queue[list[str] | None] = asyncio.Queue()
     found = FoundUrls(loop, found_urls)
 
-    def read() -> Report:
+    def read() -> Report | None:
         try:
             extractions, unread = read_sources(sources, extract_options, problems, found)
+        except ReadingStopped:  # the run is being stopped: nothing of this reading is used
+            return None
         finally:
             found.end()
         # While the last checks run; each URL was normalized as it was found.
@@ -754,7 +768,13 @@ async def _audit_while_reading(
                 if progress is not None:
                     progress(len(verdicts), len(pending), result.url)
     finally:
-        report = await reading  # a thread: it cannot be stopped midway
+        # A thread: it cannot be stopped midway, but it stops at the next URLs it finds. (When
+        # the checks ended by themselves, it has found everything already.)
+        found.stop()
+        read_report = await reading
+    if read_report is None:  # (unreachable: it stops only when the checks did not end)
+        raise RuntimeError("the documents' reading was stopped")
+    report = read_report
     # A document that failed after some of its links were found has no links in the report:
     # their checks are neither reported nor recorded.
     reported = {link.url for link in report.links}

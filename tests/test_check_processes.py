@@ -813,6 +813,45 @@ def test_a_large_audit_checks_links_while_reading_with_the_same_report(
     assert worker_pids() == []
 
 
+def test_a_run_stopped_while_reading_stops_the_reading_too(
+    servers: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C (the main task cancelled) used to wait for the reading thread to read every
+    # document to its end. It now stops at the next URLs the thread finds.
+    _workers_from(8, monkeypatch)
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    urls = [servers.url(host, f"/ok?n={n}") for host in ("a", "b") for n in range(5)]
+    first.write_text("".join(f"- <{url}>\n" for url in urls), encoding="utf-8")
+    second.write_text("A long document.\n", encoding="utf-8")
+    fed: list[str] = []
+    read_one = pipeline.read_one
+
+    def long_second(source: Any, options: Any, found: Any = None) -> Any:
+        if source.name.endswith("b.md"):
+            for n in range(100):  # 10 s, found a URL at a time
+                found([servers.url("c", f"/ok?late={n}")])
+                fed.append(source.name)
+                time.sleep(0.1)
+        return read_one(source, options, found)
+
+    monkeypatch.setattr(pipeline, "read_one", long_second)
+    options = pipeline.AuditOptions(check=dataclasses.replace(FAST, host_interval=0), support=False)
+
+    async def stopped_while_reading() -> None:
+        audit = asyncio.ensure_future(
+            pipeline.audit_documents([str(first), str(second)], pipeline.ExtractOptions(), options)
+        )
+        while len(fed) < 3:  # the second document is being read, the first one's links checked
+            await asyncio.sleep(0.05)
+        audit.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await audit
+
+    asyncio.run(asyncio.wait_for(stopped_while_reading(), 30))
+    assert 3 <= len(fed) < 10
+    assert worker_pids() == []
+
+
 def test_checking_while_reading_keeps_to_its_shard_and_reuses_the_check_store(
     servers: Scenario,
     tmp_path: Path,
