@@ -110,6 +110,36 @@ def test_hosts_stay_whole_and_the_groups_are_balanced() -> None:
         assert group == [url for url in urls if url in group]
 
 
+def test_sibling_hosts_are_dealt_together_so_their_redirects_meet_one_limit() -> None:
+    # http://example.org/a redirecting to https://www.example.org/a, cited beside links to
+    # www.example.org: dealt apart, www.example.org would see one host_concurrency per worker.
+    urls = [
+        "http://example.org/1",
+        "https://www.example.org/2",
+        "https://data.census.gov/table",
+        "https://www.census.gov/library",
+        "https://www.bbc.co.uk/news",
+        "https://news.bbc.co.uk/1/hi",
+        "https://www.gov.uk/guidance",
+        "http://127.0.0.1/a",
+        "http://127.0.0.2/b",
+        "http://[::1]:8080/c",
+    ]
+    groups = split_by_host(urls, 10)
+    assert sorted(groups) == sorted(
+        [
+            ["http://example.org/1", "https://www.example.org/2"],
+            ["https://data.census.gov/table", "https://www.census.gov/library"],
+            ["https://www.bbc.co.uk/news", "https://news.bbc.co.uk/1/hi"],
+            ["https://www.gov.uk/guidance"],
+            ["http://127.0.0.1/a"],  # an address is a site of its own
+            ["http://127.0.0.2/b"],
+            ["http://[::1]:8080/c"],
+        ]
+    )
+    assert process_count(CheckConfig(processes=8), urls) == 7  # no more workers than sites
+
+
 def test_more_parts_than_hosts_gives_one_group_per_host() -> None:
     urls = ["http://a.org/1", "http://a.org/2", "http://B.org/1"]
     assert split_by_host(urls, 4) == [["http://a.org/1", "http://a.org/2"], ["http://B.org/1"]]

@@ -1,12 +1,14 @@
-"""Checking a large run in several processes, each owning whole hosts.
+"""Checking a large run in several processes, each owning whole hosts (whole sites, in fact).
 
 One Python process spends about a millisecond of CPU per request (the HTTP client, page
 analysis) and tens of milliseconds per page whose claims are judged, so a large run can be
-CPU-bound on one core before the network is the limit. Here the hosts are dealt out to worker
-processes, each running the ordinary engine (`check_urls`) with its own client and its share
-of the concurrency, and judging the claims of the pages it fetched. A host never spans two
+CPU-bound on one core before the network is the limit. Here the sites (`site_of`: a host with
+its sibling hosts, as www.example.org with example.org) are dealt out to worker processes,
+each running the ordinary engine (`check_urls`) with its own client and its share of the
+concurrency, and judging the claims of the pages it fetched. A host never spans two
 processes, so its per-host limits, interval, soft-404 probe and Retry-After hold as in one
-process, and a page cited with several fragments is still fetched once.
+process, also for the redirects between sibling hosts, and a page cited with several fragments
+is still fetched once.
 
 Results stream back in small batches as they finish. A worker that dies costs only its own
 URLs not yet reported: each gets an "error" verdict; nothing escapes as an exception.
@@ -47,48 +49,62 @@ def process_count(config: CheckConfig, urls: Sequence[str], judged: int = 0) -> 
         if len(urls) < PARALLEL_MIN_URLS and judged < PARALLEL_MIN_JUDGED:
             return 1
         asked = default_processes()
-    hosts = len({host_of(url) for url in urls})
-    return max(1, min(asked, hosts, config.concurrency))
+    sites = len({site_of(host_of(url)) for url in urls})
+    return max(1, min(asked, sites, config.concurrency))
+
+
+def site_of(host: str) -> str:
+    """The site a host belongs to, for dealing. The hosts that most often redirect to each
+    other (example.org and www.example.org, data.census.gov and www.census.gov) share one, so
+    that a single worker's per-host limits see every request to either. Coarse on purpose:
+    the last two labels, or three under a country code's short second level (bbc.co.uk); a
+    site too large only puts more hosts in one worker, and a host is never split. An IP
+    address is a site of its own."""
+    if ":" in host or host.replace(".", "").isdigit():
+        return host
+    labels = host.rstrip(".").split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else 2
+    return ".".join(labels[-keep:])
 
 
 class HostDealer:
-    """Deals whole hosts out to `parts` groups, URL counts as even as possible: each batch's
-    new hosts, largest first, go to the group with the fewest URLs so far; a host already
-    dealt stays with its group."""
+    """Deals whole sites (`site_of`) out to `parts` groups, URL counts as even as possible:
+    each batch's new sites, largest first, go to the group with the fewest URLs so far; a
+    site already dealt stays with its group."""
 
     def __init__(self, parts: int) -> None:
         self.loads: list[float] = [0] * max(1, parts)
-        self.owner: dict[str, int] = {}
+        self.owner: dict[str, int] = {}  # site → group
 
     def deal(self, urls: Iterable[str]) -> list[list[str]]:
         """`urls` by group (empty lists included), each in the order given."""
-        host_by_url = {url: host_of(url) for url in urls}  # each URL once, in order
+        site_by_url = {url: site_of(host_of(url)) for url in urls}  # each URL once, in order
         counts: dict[str, int] = {}
-        for host in host_by_url.values():
-            counts[host] = counts.get(host, 0) + 1
+        for site in site_by_url.values():
+            counts[site] = counts.get(site, 0) + 1
         loads, owner = self.loads, self.owner
-        for host, count in sorted(counts.items(), key=lambda item: -item[1]):
-            group = owner.get(host)
+        for site, count in sorted(counts.items(), key=lambda item: -item[1]):
+            group = owner.get(site)
             if group is None:
-                group = owner[host] = loads.index(min(loads))
+                group = owner[site] = loads.index(min(loads))
             loads[group] += count
         groups: list[list[str]] = [[] for _ in loads]
-        for url, host in host_by_url.items():
-            groups[owner[host]].append(url)
+        for url, site in site_by_url.items():
+            groups[owner[site]].append(url)
         return groups
 
     def retire(self, group: int) -> None:
-        """The group has ended (its worker died, say): its hosts, no longer checked anywhere,
-        go to the other groups when they come up again, and no new host goes to it unless
+        """The group has ended (its worker died, say): its sites, no longer checked anywhere,
+        go to the other groups when they come up again, and no new site goes to it unless
         every group has ended."""
         self.loads[group] = float("inf")
-        self.owner = {host: owner for host, owner in self.owner.items() if owner != group}
+        self.owner = {site: owner for site, owner in self.owner.items() if owner != group}
 
 
 def split_by_host(urls: Sequence[str], parts: int) -> list[list[str]]:
-    """Deal whole hosts out to `parts` groups with URL counts as even as possible (largest
-    host first, each to the lightest group). Each group keeps the document order; empty
-    groups are dropped."""
+    """Deal whole sites (and so whole hosts) out to `parts` groups with URL counts as even as
+    possible (largest first, each to the lightest group). Each group keeps the document order;
+    empty groups are dropped."""
     return [group for group in HostDealer(parts).deal(urls) if group]
 
 
