@@ -725,11 +725,11 @@ async def _audit_while_reading(
     found_urls: asyncio.Queue[list[str] | None] = asyncio.Queue()
     found = FoundUrls(loop, found_urls)
 
-    def read() -> Report | None:
+    def read() -> Report:
         try:
             extractions, unread = read_sources(sources, extract_options, problems, found)
         except ReadingStopped:  # the run is being stopped: nothing of this reading is used
-            return None
+            return Report((), (), (), ())
         finally:
             found.end()
         # While the last checks run; each URL was normalized as it was found.
@@ -771,10 +771,7 @@ async def _audit_while_reading(
         # A thread: it cannot be stopped midway, but it stops at the next URLs it finds. (When
         # the checks ended by themselves, it has found everything already.)
         found.stop()
-        read_report = await reading
-    if read_report is None:  # (unreachable: it stops only when the checks did not end)
-        raise RuntimeError("the documents' reading was stopped")
-    report = read_report
+        report = await reading
     # A document that failed after some of its links were found has no links in the report:
     # their checks are neither reported nor recorded.
     reported = {link.url for link in report.links}
