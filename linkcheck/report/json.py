@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,19 +228,28 @@ class _Encoded(str):
     """JSON text already: written as it is."""
 
 
+# A link's JSON that its check does not change: its URL, the flags its occurrences raise, and
+# its occurrences.
+_LinkParts = tuple[str, tuple[str, ...], str]
+
+
+def _unchanging_parts(link: Link) -> _LinkParts:
+    encode = _ENCODER.encode
+    occurrences = encode([_occurrence(o) for o in link.occurrences])
+    return encode(link.url), tuple(_occurrence_flags(link)), occurrences
+
+
 @dataclass(frozen=True)
 class PreparedJson:
-    """The parts of a report's JSON that its checks do not change (each link's URL, its
-    occurrences and the flags they raise, and the claims), rendered while the checks run.
-    `json_chunks` uses them for a report with the very same claims and occurrences (the
-    report with its verdicts set), and renders everything itself for any other."""
+    """The parts of a report's JSON that its checks do not change (`_unchanging_parts` of each
+    link, and the claims), rendered while the checks run. `json_chunks` uses them for a report
+    with the very same claims and occurrences (the report with its verdicts set), and renders
+    them itself for any other."""
 
     claims: tuple[Claim, ...]
     urls: tuple[str, ...]
     occurrences: tuple[tuple[Occurrence, ...], ...]  # each link's, in order
-    urls_json: tuple[str, ...]
-    occurrence_flags: tuple[tuple[str, ...], ...]
-    occurrences_json: tuple[str, ...]
+    links_json: tuple[_LinkParts, ...]
     claims_json: tuple[str, ...]
 
     def fits(self, report: Report) -> bool:
@@ -257,17 +266,12 @@ class PreparedJson:
 
 
 def prepare_json(report: Report) -> PreparedJson:
-    encode = _ENCODER.encode
     return PreparedJson(
         claims=report.claims,
         urls=tuple(link.url for link in report.links),
         occurrences=tuple(link.occurrences for link in report.links),
-        urls_json=tuple(encode(link.url) for link in report.links),
-        occurrence_flags=tuple(tuple(_occurrence_flags(link)) for link in report.links),
-        occurrences_json=tuple(
-            encode([_occurrence(o) for o in link.occurrences]) for link in report.links
-        ),
-        claims_json=tuple(encode(claim) for claim in _claims(report)),
+        links_json=tuple(map(_unchanging_parts, report.links)),
+        claims_json=tuple(map(_ENCODER.encode, _claims(report))),
     )
 
 
@@ -298,7 +302,7 @@ class JsonAhead:
         rendered = self._verdicts.get(link.url)
         if rendered is not None and rendered[0] is link.verdict:
             return rendered[1]
-        return _verdict_json(link.verdict)
+        return _link_verdict_json(link)
 
 
 def _verdict_json(verdict: Verdict) -> str:
@@ -306,15 +310,13 @@ def _verdict_json(verdict: Verdict) -> str:
     return _ENCODER.encode(_verdict(verdict))[1:-1]
 
 
-def _link_line(
-    link: Link,
-    url_json: str,
-    occurrence_flags: tuple[str, ...],
-    occurrences_json: str,
-    verdict_json: str,
-) -> _Encoded:
-    """The link as `_sections` has it (`_link_head`, then its occurrences), from the parts
-    rendered ahead."""
+def _link_verdict_json(link: Link) -> str:
+    return _verdict_json(link.verdict)
+
+
+def _link_line(link: Link, parts: _LinkParts, verdict_json: str) -> _Encoded:
+    """The link as `_sections` has it (`_link_head`, then its occurrences), from its parts."""
+    url_json, occurrence_flags, occurrences_json = parts
     flags = [*_check_flags(link), *occurrence_flags]
     # (Most links have neither: their encodings, spelled out, are a tenth of the time here.)
     flags_json = _ENCODER.encode(flags) if flags else "[]"
@@ -334,18 +336,15 @@ def json_chunks(report: Report, ahead: JsonAhead | None = None) -> Iterator[str]
     encode = _ENCODER.encode
     sections = _sections(report)
     prepared = ahead.prepared if ahead is not None else None
-    if ahead is not None and prepared is not None and prepared.fits(report):
-        sections["links"] = (
-            _link_line(link, url, flags, occurrences, ahead.verdict_json(link))
-            for link, url, flags, occurrences in zip(
-                report.links,
-                prepared.urls_json,
-                prepared.occurrence_flags,
-                prepared.occurrences_json,
-                strict=True,
-            )
-        )
+    parts: Iterable[_LinkParts] = map(_unchanging_parts, report.links)
+    if prepared is not None and prepared.fits(report):
+        parts = prepared.links_json
         sections["claims"] = map(_Encoded, prepared.claims_json)
+    verdict_json = ahead.verdict_json if ahead is not None else _link_verdict_json
+    sections["links"] = (
+        _link_line(link, link_parts, verdict_json(link))
+        for link, link_parts in zip(report.links, parts, strict=True)
+    )
     yield "{"
     for index, (key, value) in enumerate(sections.items()):
         comma = ",\n" if index else "\n"
