@@ -147,8 +147,8 @@ class FoundUrls:
             if url not in self._told:
                 self._told.add(url)
                 self._batch.append(url)
-        if len(self._batch) >= self._size:
-            self.flush()
+                if len(self._batch) >= self._size:  # (a document told all at once, too)
+                    self.flush()
 
     def flush(self) -> None:
         if self._batch:

@@ -16,6 +16,7 @@ _URL_START = re.compile(r"(?:https?://|(?<![\w@.])www\.)", re.IGNORECASE)
 _URL_BODY = re.compile(r"[^\s<>\"'`{}|\\^\u201c\u201d\u2018\u2019\u3001\u3002\uff0c\uff08\uff09]+")
 _TRAILING_PUNCTUATION = ".,;:!?*\u2026\u2014\u2013-"
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
+_SCHEME_ONLY = re.compile(r"https?://|www\.?", re.IGNORECASE)  # with nothing after it: no URL
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,13 @@ def find_urls(text: str) -> list[UrlSpan]:
 
 
 def _hostname(url: str) -> str | None:
+    """The host `normalize_url(url)` names (without normalizing the rest: hostname is
+    lower-cased and has no port)."""
+    url = url.strip()
+    if url[:4].lower() == "www.":
+        url = "https://" + url
     try:
-        return urlsplit(normalize_url(url)).hostname
+        return urlsplit(url).hostname
     except ValueError:  # "http://[broken" is not a URL
         return None
 
@@ -60,8 +66,7 @@ def trim_url(candidate: str) -> str:
             url = url[:-1]
         else:
             break
-    # A scheme with nothing after it is no URL.
-    if re.fullmatch(r"(?i)https?://|www\.?", url):
+    if _SCHEME_ONLY.fullmatch(url):
         return ""
     return url
 

@@ -771,6 +771,31 @@ def test_fed_urls_are_checked_here_when_no_process_can_start(
     assert servers.total("a") >= 2 and servers.count("a", "/ok") == 1
 
 
+def test_urls_found_all_at_once_go_out_first_as_a_small_batch() -> None:
+    # A plain-text document (a list of 10,000 URLs) tells all its URLs when it has been read:
+    # its first few go out alone, so checking starts before the rest are dealt.
+    urls = [f"http://Host{n % 7}.example:80/p{n}" for n in range(600)]
+
+    async def batches() -> list[list[str]]:
+        queue: asyncio.Queue[list[str] | None] = asyncio.Queue()
+        found = pipeline.FoundUrls(asyncio.get_running_loop(), queue)
+        found(urls)
+        found(urls[:10])  # told again: nothing new
+        found.end()
+        await asyncio.sleep(0)
+        told = []
+        while (batch := queue.get_nowait()) is not None:
+            told.append(batch)
+        return told
+
+    told = asyncio.run(batches())
+    assert len(told[0]) == 16
+    assert all(len(batch) <= 256 for batch in told)
+    assert [url for batch in told for url in batch] == [
+        f"http://host{n % 7}.example/p{n}" for n in range(600)
+    ]
+
+
 def test_a_large_audit_checks_links_while_reading_with_the_same_report(
     servers: Scenario,
     tmp_path: Path,

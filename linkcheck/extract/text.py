@@ -20,7 +20,7 @@ from linkcheck.models import (
     PageText,
     RawLink,
 )
-from linkcheck.urls import continues_url, find_urls
+from linkcheck.urls import UrlSpan, continues_url, find_urls
 
 # A footnote or endnote definition that carries a URL: "[3] ...", "3. ...", "3) ...", "3 ...".
 _DEFINITION = re.compile(r"^\s*(?:\[(\d{1,3})\]|(\d{1,3})[.)]?|([¹²³⁴-⁹⁰]+))\s+\S")
@@ -78,15 +78,39 @@ def guess_title(lines: list[str]) -> str | None:
     return None
 
 
-def _url_only(line: str) -> str | None:
-    """The URL when the stripped line is nothing but one URL (trailing punctuation allowed)."""
-    stripped = line.strip()
-    if not stripped or " " in stripped:
+class _Units:
+    """The lines (form-feed parts) analysed, as (text, source line, starts a new page), with
+    each one's URLs found once: a pooled block's lines are asked three times (its extent, its
+    URLs, their wrapped tails), and a list of 10,000 URLs spent most of its reading there."""
+
+    def __init__(self, rows: list[tuple[str, int, bool]]) -> None:
+        self.rows = rows
+        self._spans: dict[int, list[UrlSpan]] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> tuple[str, int, bool]:
+        return self.rows[index]
+
+    def spans(self, index: int) -> list[UrlSpan]:
+        spans = self._spans.get(index)
+        if spans is None:
+            spans = self._spans[index] = find_urls(self.rows[index][0])
+        return spans
+
+    def url_only(self, index: int) -> str | None:
+        """The URL when the stripped line is nothing but one URL (trailing punctuation
+        allowed)."""
+        text = self.rows[index][0]
+        stripped = text.strip()
+        if not stripped or " " in stripped:
+            return None
+        spans = self.spans(index)
+        lead = len(text) - len(text.lstrip())
+        if len(spans) == 1 and spans[0].start == lead and lead + len(stripped) - spans[0].end <= 1:
+            return spans[0].url
         return None
-    spans = find_urls(stripped)
-    if len(spans) == 1 and spans[0].start == 0 and len(stripped) - spans[0].end <= 1:
-        return spans[0].url
-    return None
 
 
 def _full_width(lines: list[str]) -> int:
@@ -113,18 +137,19 @@ def analyze_lines(
     `wrapped`, lines are paragraphs (DOCX): a URL never continues on the next one.
     """
     # Form feeds end pages; pdftotext puts one at the start of each new page's first line.
-    units: list[tuple[str, int, bool]] = []  # text, source line, starts a new page
+    rows: list[tuple[str, int, bool]] = []  # text, source line, starts a new page
     for index, raw in enumerate(lines):
         parts = raw.split("\f")
         for part_index, part in enumerate(parts):
-            units.append((part, first_line + index, part_index > 0 and not fixed_page))
+            rows.append((part, first_line + index, part_index > 0 and not fixed_page))
+    units = _Units(rows)
 
-    width = _full_width([text for text, _, _ in units])
+    width = _full_width([text for text, _, _ in rows])
     pages: list[_Page] = [_Page(first_page)]
     refs: dict[int, list[FootnoteRef]] = {}
     links: list[RawLink] = []
-    definitions = _footnote_definitions([text for text, _, _ in units])
-    markers_wanted = _labels_marked_in_prose([text for text, _, _ in units], definitions)
+    definitions = _footnote_definitions(units)
+    markers_wanted = _labels_marked_in_prose([text for text, _, _ in rows], definitions)
     definitions = {i: d for i, d in definitions.items() if d[0] in markers_wanted}
     pending_pool_break = False
 
@@ -188,20 +213,20 @@ def analyze_lines(
     return texts, links
 
 
-def _pooled_block_end(units: list[tuple[str, int, bool]], start: int) -> int | None:
+def _pooled_block_end(units: _Units, start: int) -> int | None:
     """End (exclusive) of a block of URL-only lines starting at `start`, if one starts there.
 
     A block holds at least MIN_POOLED_URLS URL-only lines, possibly with blank lines and wrapped
     URL continuations between them. A single URL on its own line is a bare link, not a block.
     """
-    if _url_only(units[start][0]) is None:
+    if units.url_only(start) is None:
         return None
     count, end, index = 0, start, start
     while index < len(units):
         text = units[index][0]
         if index > start and units[index][2]:
             break
-        if _url_only(text) is not None:
+        if units.url_only(index) is not None:
             count += 1
             end = index + 1
         elif text.strip() and not _is_continuation(units, index):
@@ -210,23 +235,23 @@ def _pooled_block_end(units: list[tuple[str, int, bool]], start: int) -> int | N
     return end if count >= MIN_POOLED_URLS else None
 
 
-def _is_continuation(units: list[tuple[str, int, bool]], index: int) -> bool:
+def _is_continuation(units: _Units, index: int) -> bool:
     previous = units[index - 1][0].strip() if index > 0 else ""
     current = units[index][0].strip()
-    if not previous or " " in current or _url_only(previous) is None:
+    if not previous or " " in current or units.url_only(index - 1) is None:
         return False
     return continues_url(previous, current, line_was_full=True) == current
 
 
 def _pooled_urls(
-    units: list[tuple[str, int, bool]], start: int, end: int, width: int, wrapped: bool
+    units: _Units, start: int, end: int, width: int, wrapped: bool
 ) -> list[tuple[str, int, int]]:
     """(url, source line, column) for each URL of a pooled block, wrapped ones joined back."""
     found: list[tuple[str, int, int]] = []
     index = start
     while index < end:
-        text, line_number, _ = units[index]
-        if _url_only(text) is not None:
+        _, line_number, _ = units[index]
+        if units.url_only(index) is not None:
             joined, extra = _join_wrapped(units, index, width, wrapped)
             for url, column in joined:
                 found.append((url, line_number, column))
@@ -237,12 +262,12 @@ def _pooled_urls(
 
 
 def _join_wrapped(
-    units: list[tuple[str, int, bool]], index: int, width: int, wrapped: bool = True
+    units: _Units, index: int, width: int, wrapped: bool = True
 ) -> tuple[list[tuple[str, int]], int]:
     """URLs of line `index` with (1-based) columns, the last one joined with its continuation
     on the following line(s) when a layout wrapped it. Returns how many extra lines were used."""
     text = units[index][0]
-    spans = find_urls(text)
+    spans = units.spans(index)
     result = [(span.url, span.start + 1) for span in spans]
     extra = 0
     if not spans:
@@ -278,16 +303,16 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
-def _footnote_definitions(texts: list[str]) -> dict[int, tuple[str, int]]:
+def _footnote_definitions(units: _Units) -> dict[int, tuple[str, int]]:
     """Lines that define a numbered footnote holding a URL, keyed by line index.
 
     Numbered lines count as footnotes only when at least two of them carry URLs, so an ordinary
     numbered list item with one link stays prose.
     """
     found: dict[int, tuple[str, int]] = {}
-    for index, text in enumerate(texts):
+    for index, (text, _, _) in enumerate(units.rows):
         match = _DEFINITION.match(text)
-        if not match or not find_urls(text):
+        if not match or not units.spans(index):
             continue
         label = (match.group(1) or match.group(2) or match.group(3) or "").translate(_SUPERSCRIPTS)
         found[index] = (label, match.end())
