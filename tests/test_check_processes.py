@@ -796,6 +796,35 @@ def test_urls_found_all_at_once_go_out_first_as_a_small_batch() -> None:
     ]
 
 
+def test_links_made_while_checking_serve_only_for_the_verdict_they_carry(tmp_path: Path) -> None:
+    document = tmp_path / "a.md"
+    document.write_text("".join(f"Claim {n}: [see](http://h{n}.example/).\n\n" for n in range(4)))
+    read = pipeline.assemble(*pipeline.read_documents([str(document)], pipeline.ExtractOptions()))
+    a, b, c, d = (link.url for link in read.links)
+    verdicts = {a: Verdict(Status.OK), b: Verdict(Status.BROKEN, reason="http-404")}
+    cached: set[str] = set()
+    made = pipeline.LinksAhead(verdicts, cached)
+    made.read(read)  # a and b are made now, c as it is checked
+    verdicts[c] = Verdict(Status.OK, http_status=200)
+    made.checked(c)
+    verdicts[b] = Verdict(Status.OK, reason="unconfirmed")  # changed since (the history rule)
+    verdicts[d] = Verdict(Status.OK)  # reused from the store
+    cached.add(d)
+
+    final = pipeline.with_verdicts(read, verdicts, cached, made)
+    assert final == pipeline.with_verdicts(read, verdicts, cached)
+    assert [link.verdict for link in final.links] == [verdicts[url] for url in (a, b, c, d)]
+    assert [link.cached for link in final.links] == [False, False, False, True]
+    assert final.links[0] is made.link(read.links[0], verdicts[a], False)
+    assert final.links[2] is made.link(read.links[2], verdicts[c], False)
+    assert made.link(read.links[1], verdicts[b], False) is None  # made for the old verdict
+    assert made.link(read.links[3], verdicts[d], True) is None
+    # Made for other links read (another report with equal links): not used.
+    other = pipeline.assemble(*pipeline.read_documents([str(document)], pipeline.ExtractOptions()))
+    assert other == read
+    assert made.link(other.links[0], verdicts[a], False) is None
+
+
 def test_a_large_audit_checks_links_while_reading_with_the_same_report(
     servers: Scenario,
     tmp_path: Path,
