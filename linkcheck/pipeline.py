@@ -758,26 +758,52 @@ async def _audit_while_reading(
     the reading is done; no check needs them). `not_fetched`: web documents that could not
     be downloaded, reported after those that could not be read, as `audit_documents` does."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from linkcheck.check.processes import check_urls_in_processes
+    from linkcheck.machine import BackgroundThread
 
     assert options.check is not None
     loop = asyncio.get_running_loop()
     found_urls: asyncio.Queue[list[str] | None] = asyncio.Queue()
     found = FoundUrls(loop, found_urls)
 
+    # While the workers have URLs enough waiting, the reading (and what follows it there) only
+    # takes the cores their checks leave: see BackgroundThread. It stops being lowered if it
+    # starves, or when the run waits only on it.
+    background = BackgroundThread()
+    ahead = READING_AHEAD * options.check.concurrency
+
     def read() -> Report:
+        background.attach()
         try:
-            extractions, unread = read_sources(sources, extract_options, problems, found)
-        except ReadingStopped:  # the run is being stopped: nothing of this reading is used
-            return Report((), (), (), ())
+            try:
+                extractions, unread = read_sources(sources, extract_options, problems, found)
+            except ReadingStopped:  # the run is being stopped: nothing of this reading is used
+                return Report((), (), (), ())
+            finally:
+                found.end()
+            # While the last checks run; each URL was normalized as it was found.
+            report = assemble(extractions, [*unread, *not_fetched], found.normalized)
+            if assembled is not None:
+                assembled(report)
+            return report
         finally:
-            found.end()
-        # While the last checks run; each URL was normalized as it was found.
-        report = assemble(extractions, [*unread, *not_fetched], found.normalized)
-        if assembled is not None:
-            assembled(report)
-        return report
+            background.detach()
+
+    def pace_reading() -> None:
+        waiting = len(pending) - len(verdicts)  # URLs found and not checked yet
+        if waiting >= 2 * ahead:
+            background.lower()
+        elif waiting < ahead:
+            background.lower(False)
+
+    async def watch_reading() -> None:
+        while not reading.done():
+            await asyncio.sleep(READING_WATCH)
+            if background.starved():
+                background.give_up()
+                return
 
     verdicts: dict[str, Verdict] = {}
     cached: set[str] = set()
@@ -791,10 +817,15 @@ async def _audit_while_reading(
             if progress is not None:
                 progress(len(verdicts), len(pending), "")
             new = [url for url in new if url not in cached]
+            pace_reading()
             if new:
                 yield new
 
-    reading = asyncio.ensure_future(asyncio.to_thread(read))
+    # A thread of its own, which ends with the reading: its scheduling policy is its own too.
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-read")
+    reading = loop.run_in_executor(reader, read)
+    reader.shutdown(wait=False)
+    watching = asyncio.ensure_future(watch_reading())
     made = LinksAhead(verdicts, cached)
 
     def read_done(done: asyncio.Future[Report]) -> None:
@@ -812,6 +843,7 @@ async def _audit_while_reading(
             async for result, _ in checks:
                 verdicts[result.url] = result.verdict
                 made.checked(result.url)
+                pace_reading()
                 if checked is not None:
                     checked(result.url, result.verdict)
                 if progress is not None:
@@ -820,6 +852,8 @@ async def _audit_while_reading(
         # A thread: it cannot be stopped midway, but it stops at the next URLs it finds. (When
         # the checks ended by themselves, it has found everything already.)
         found.stop()
+        watching.cancel()
+        background.give_up()
         report = await reading
     # A document that failed after some of its links were found has no links in the report:
     # their checks are neither reported nor recorded.
@@ -832,6 +866,14 @@ async def _audit_while_reading(
 
     async with make_client(options.check) as client:
         return await _archive_and_judge(done, options, client, None, None)
+
+
+# A run checking while it reads lowers the reading while this many times its concurrency
+# of URLs found wait to be checked, twice as many to start (see _audit_while_reading); and
+# looks this often whether the reading starves (seconds: long enough for its own workers'
+# start-up, which leaves it no core for a moment).
+READING_AHEAD = 2
+READING_WATCH = 1.0
 
 
 def _to_check(urls: list[str], options: AuditOptions) -> list[str]:

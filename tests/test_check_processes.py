@@ -897,6 +897,51 @@ def test_a_large_audit_checks_links_while_reading_with_the_same_report(
     assert worker_pids() == []
 
 
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux's SCHED_IDLE")
+def test_the_reading_is_lowered_while_urls_wait_and_put_back_when_it_starves(
+    servers: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkcheck.machine import _idle_policy_reversible
+
+    if not _idle_policy_reversible():
+        pytest.skip("SCHED_IDLE cannot be left here (RLIMIT_NICE, no CAP_SYS_NICE)")
+    _workers_from(8, monkeypatch)
+    monkeypatch.setattr(pipeline, "READING_WATCH", 0.2)
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    urls = [servers.url(host, f"/slow?s=0.3&n={n}") for host in ("a", "b") for n in range(12)]
+    first.write_text("".join(f"- <{url}>\n" for url in urls), encoding="utf-8")
+    second.write_text("- <" + servers.url("c", "/ok") + ">\n", encoding="utf-8")
+    policies: list[tuple[str, int]] = []
+    read_one = pipeline.read_one
+
+    def watched(source: Any, *args: Any) -> Any:
+        if source.name.endswith("b.md"):
+            # a.md's 24 URLs wait (3.6 s of checks at a concurrency of 2): busy, the reading
+            # is lowered; then blocked for a while, it counts as starved and is put back.
+            deadline = time.monotonic() + 3
+            while os.sched_getscheduler(0) != os.SCHED_IDLE and time.monotonic() < deadline:
+                pass
+            policies.append(("busy", os.sched_getscheduler(0)))
+            time.sleep(0.8)
+            policies.append(("blocked", os.sched_getscheduler(0)))
+        return read_one(source, *args)
+
+    monkeypatch.setattr(pipeline, "read_one", watched)
+    options = pipeline.AuditOptions(
+        check=dataclasses.replace(FAST, host_interval=0, concurrency=2), support=False
+    )
+    result = asyncio.run(
+        asyncio.wait_for(
+            pipeline.audit_documents([str(first), str(second)], pipeline.ExtractOptions(), options),
+            60,
+        )
+    )
+    assert policies == [("busy", os.SCHED_IDLE), ("blocked", os.SCHED_OTHER)]
+    assert all(link.verdict.status is Status.OK for link in result.report.links)
+    assert len(result.report.links) == 25
+    assert worker_pids() == []
+
+
 def test_a_run_stopped_while_reading_stops_the_reading_too(
     servers: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
