@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import threading
 import time
 
 from servers.scenario import FAST, HUGE_BYTES, Scenario, check_all, check_one
@@ -23,6 +24,49 @@ def test_hanging_server_times_out_after_bounded_retries(servers: Scenario) -> No
     assert verdict.attempts == 2
     assert time.monotonic() - started < 2.0
     assert servers.count("a", "/hang?s=3") == 2
+
+
+def test_a_body_that_stops_halfway_times_out_at_the_request_deadline() -> None:
+    # The engine's requests carry no timeout for each read: one deadline bounds the request,
+    # body included. A server that sends its head and part of the body, then nothing.
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+    served: list[float] = []
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.recv(65536)
+                served.append(time.monotonic())
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5000\r\n\r\n"
+                    + b"<html><head><title>Half</title>"
+                )
+                stop.wait(5)
+
+    server = threading.Thread(target=serve)
+    server.start()
+    try:
+        port = listener.getsockname()[1]
+        config = dataclasses.replace(FAST, timeout=0.5, retries=0)
+        started = time.monotonic()
+        verdict = check_one(f"http://127.0.0.1:{port}/stalls", config).verdict
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        server.join(10)
+        listener.close()
+    assert (verdict.status, verdict.reason, verdict.attempts) == (
+        Status.UNREACHABLE,
+        "timeout",
+        1,
+    )
+    assert len(served) == 1 and 0.45 <= took < 2.0
 
 
 def test_max_url_seconds_bounds_all_retries(servers: Scenario) -> None:

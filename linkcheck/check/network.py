@@ -65,9 +65,13 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         self._writer = writer
 
     # (Reads and writes catch their errors themselves rather than with `_mapped`: they are
-    # several per request, and a generator-based context manager costs a few microseconds.)
+    # several per request, and a generator-based context manager costs a few microseconds.
+    # Without a timeout they start no timer: the engine's requests have none of their own,
+    # see Engine._attempt.)
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
+            if timeout is None:
+                return await self._reader.read(max_bytes)
             async with asyncio.timeout(timeout):
                 return await self._reader.read(max_bytes)
         except OSError as exc:
@@ -78,6 +82,9 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             return
         try:
             self._writer.write(buffer)
+            if timeout is None:
+                await self._writer.drain()
+                return
             async with asyncio.timeout(timeout):
                 await self._writer.drain()
         except OSError as exc:
