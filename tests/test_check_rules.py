@@ -8,7 +8,7 @@ import ssl
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkcheck.check import CheckConfig, HostRule
@@ -20,7 +20,15 @@ from linkcheck.check.page import HEAD_WINDOWS, TITLE_MAX, parse_page
 from linkcheck.check.redirects import classify_chain, equivalent, is_error_path, is_root_like
 from linkcheck.check.retry import backoff, parse_retry_after
 from linkcheck.check.safety import host_rule, literal_address
-from linkcheck.check.soft404 import ProbeFinding, compare_with_probe, probe_url, says_missing
+from linkcheck.check.soft404 import (
+    _STRONG,
+    _WEAK,
+    ProbeFinding,
+    _may_say_missing,
+    compare_with_probe,
+    probe_url,
+    says_missing,
+)
 from linkcheck.check.verdicts import precheck
 from linkcheck.models import Status
 
@@ -104,6 +112,16 @@ def test_soft_404_words() -> None:
     # A page about errors may be titled like one.
     page = parse_page(b"<title>404 Not Found - HTTP | MDN</title>", "text/html")
     assert says_missing(page, "https://developer.example/docs/Web/HTTP/Status/404") is None
+
+
+@settings(max_examples=600)
+@given(st.one_of(st.from_regex(_STRONG), st.from_regex(_WEAK)))
+def test_the_cheap_first_look_never_passes_over_a_missing_page_title(text: str) -> None:
+    # A title is searched with the phrase regexes only if it holds one of their words: the
+    # first look lets through every text that either regex matches (hypothesis writes texts
+    # that hold a match, in any case).
+    assert _STRONG.search(text) or _WEAK.search(text)
+    assert _may_say_missing(text), text
 
 
 def test_page_parsing_is_lenient_and_bounded() -> None:

@@ -59,6 +59,28 @@ _WEAK = _any_of(
     r"\bya no est[aá] disponible\b",
 )
 SHORT_TITLE = 60
+# A word each phrase above holds, whatever its case: an ASCII title without any of them
+# needs neither regex (the two took 34 us a page, 4 % of a worker's time per link).
+_PHRASE_WORDS = (
+    "found",
+    "404",
+    "exist",
+    "available",
+    "gina",
+    "trouv",
+    "gefunden",
+    "encontr",
+    "disponible",
+)
+
+
+def _may_say_missing(text: str) -> bool:
+    """False when neither _STRONG nor _WEAK can match `text`. Only for ASCII text: with
+    IGNORECASE, "ı" and "ſ" match "i" and "s", which lower() leaves alone."""
+    if not text.isascii():
+        return True
+    folded = text.lower()
+    return any(word in folded for word in _PHRASE_WORDS)
 
 
 class ProbeFinding(StrEnum):
@@ -79,7 +101,7 @@ def says_missing(page: Page, url: str) -> str | None:
     if is_error_path(url):
         return None  # a page about errors ("/docs/errors/404") may well be titled so
     for text in (page.title, page.h1):
-        if not text:
+        if not text or not _may_say_missing(text):
             continue
         if _STRONG.search(text):
             return text
