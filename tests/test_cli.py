@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -400,6 +401,39 @@ def test_a_report_file_is_replaced_whole_or_not_at_all(
     # A device is written in place, never replaced by a file.
     assert main(["extract", str(document), "-f", "json", "-o", "/dev/null"]) == 0
     assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
+
+
+def test_the_installed_command_ends_an_audit_without_freeing_its_report(tmp_path: Path) -> None:
+    # Freed one by one as the command returned, a 10,000-link report took 16 ms; the process
+    # ends right after, so its links are still there when it does. Through `main`, as tests
+    # and library callers use it, nothing is kept.
+    document = tmp_path / "brief.md"
+    document.write_text(
+        "".join(f"Claim {n} rests on [data](https://example.org/d/{n}).\n\n" for n in range(40)),
+        encoding="utf-8",
+    )
+    argv = ["linkcheck", "audit", str(document), "--offline", "--quiet", "-f", "json"]
+    count_links = (
+        "import gc; from linkcheck.models import Link; "
+        "links = sum(isinstance(o, Link) for o in gc.get_objects())"
+    )
+    code = (
+        f"import sys; sys.argv = {[*argv, '-o', str(tmp_path / 'report.json')]!r}\n"
+        + _AT_EXIT.format(said=f"{count_links}; print('LINKS', links, 'EXIT', code)")
+        + "from linkcheck.entry import run\nrun()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip().splitlines()[-1] == "LINKS 40 EXIT 0", done.stderr
+
+    from linkcheck.models import Link
+
+    def links_alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, Link) for o in gc.get_objects())
+
+    before = links_alive()
+    assert main([*argv[1:], "-o", str(tmp_path / "again.json")]) == 0
+    assert links_alive() == before
 
 
 def test_a_quiet_audit_prints_nothing_and_loads_no_terminal_or_validation_library(
