@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import math
+import time
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -131,9 +133,16 @@ class FoundUrls:
         self._normal: dict[str, str] = {}  # each URL as found → as normalized
         self._told: set[str] = set()
         self._stopped = False
+        self._last = -math.inf  # when URLs were last found (time.monotonic)
+        self._ended = False
 
     def stop(self) -> None:
         self._stopped = True
+
+    def finding(self, within: float) -> bool:
+        """Whether URLs were found in the last `within` seconds, or all of them have been (a
+        parser's first pass over a long document finds none for a while)."""
+        return self._ended or time.monotonic() - self._last < within
 
     def normalized(self, raw: str) -> str:
         url = self._normal.get(raw)
@@ -144,6 +153,7 @@ class FoundUrls:
     def __call__(self, urls: Sequence[str]) -> None:
         if self._stopped:
             raise ReadingStopped
+        self._last = time.monotonic()
         for raw in urls:
             url = self.normalized(raw)
             if url not in self._told:
@@ -158,6 +168,7 @@ class FoundUrls:
             self._batch, self._size = [], 256
 
     def end(self) -> None:
+        self._ended = True
         self.flush()
         self._loop.call_soon_threadsafe(self._queue.put_nowait, None)
 
@@ -793,10 +804,9 @@ async def _audit_while_reading(
 
     def pace_reading() -> None:
         waiting = len(pending) - len(verdicts)  # URLs found and not checked yet
-        if waiting >= 2 * ahead:
-            background.lower()
-        elif waiting < ahead:
-            background.lower(False)
+        lowered = reading_lowered(waiting, ahead, found.finding(READING_QUIET))
+        if lowered is not None:
+            background.lower(lowered)
 
     async def watch_reading() -> None:
         while not reading.done():
@@ -874,6 +884,21 @@ async def _audit_while_reading(
 # start-up, which leaves it no core for a moment).
 READING_AHEAD = 2
 READING_WATCH = 1.0
+# Nor while it has found no URL for this long (seconds): markdown-it's first pass over a long
+# document finds none until its end, and the workers would run out meanwhile.
+READING_QUIET = 0.1
+
+
+def reading_lowered(waiting: int, ahead: int, finding: bool) -> bool | None:
+    """Whether a reading that has found URLs `waiting` to be checked should be lowered (True),
+    put back (False: the workers will want URLs it has yet to find), or left as it is. `ahead`:
+    how many may wait before it is lowered (twice as many) or put back (fewer); `finding`:
+    whether it found URLs lately, or has found them all."""
+    if waiting < ahead or not finding:
+        return False
+    if waiting >= 2 * ahead:
+        return True
+    return None
 
 
 def _to_check(urls: list[str], options: AuditOptions) -> list[str]:

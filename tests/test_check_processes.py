@@ -771,6 +771,33 @@ def test_fed_urls_are_checked_here_when_no_process_can_start(
     assert servers.total("a") >= 2 and servers.count("a", "/ok") == 1
 
 
+def test_the_reading_is_lowered_only_while_it_finds_urls_and_many_wait() -> None:
+    lowered = pipeline.reading_lowered
+    assert [lowered(waiting, 128, True) for waiting in (0, 127, 128, 255, 256, 9000)] == [
+        False,
+        False,
+        None,  # between the two marks: as it is
+        None,
+        True,
+        True,
+    ]
+    assert lowered(9000, 128, False) is False  # no URL found lately: the workers will want some
+
+    async def finding() -> list[bool]:
+        queue: asyncio.Queue[list[str] | None] = asyncio.Queue()
+        found = pipeline.FoundUrls(asyncio.get_running_loop(), queue)
+        seen = [found.finding(0.1)]  # nothing found yet
+        found(["http://a.example/1"])
+        seen.append(found.finding(0.1))
+        await asyncio.sleep(0.15)
+        seen += [found.finding(0.1), found.finding(1.0)]
+        found.end()  # all found: nothing more to wait for
+        seen.append(found.finding(0.1))
+        return seen
+
+    assert asyncio.run(finding()) == [False, True, False, True, True]
+
+
 def test_urls_found_all_at_once_go_out_first_as_a_small_batch() -> None:
     # A plain-text document (a list of 10,000 URLs) tells all its URLs when it has been read:
     # its first few go out alone, so checking starts before the rest are dealt.
@@ -898,7 +925,7 @@ def test_a_large_audit_checks_links_while_reading_with_the_same_report(
 
 
 @pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux's SCHED_IDLE")
-def test_the_reading_is_lowered_while_urls_wait_and_put_back_when_it_starves(
+def test_the_reading_is_lowered_while_it_finds_urls_and_many_wait_and_put_back_when_starved(
     servers: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from linkcheck.machine import _idle_policy_reversible
@@ -906,39 +933,74 @@ def test_the_reading_is_lowered_while_urls_wait_and_put_back_when_it_starves(
     if not _idle_policy_reversible():
         pytest.skip("SCHED_IDLE cannot be left here (RLIMIT_NICE, no CAP_SYS_NICE)")
     _workers_from(8, monkeypatch)
-    monkeypatch.setattr(pipeline, "READING_WATCH", 0.2)
+    # Looks less often than the workers take to start (the reading is starved meanwhile).
+    monkeypatch.setattr(pipeline, "READING_WATCH", 0.6)
     first, second = tmp_path / "a.md", tmp_path / "b.md"
-    urls = [servers.url(host, f"/slow?s=0.3&n={n}") for host in ("a", "b") for n in range(12)]
+    urls = [servers.url(host, f"/slow?s=0.5&n={n}") for host in ("a", "b") for n in range(12)]
     first.write_text("".join(f"- <{url}>\n" for url in urls), encoding="utf-8")
     second.write_text("- <" + servers.url("c", "/ok") + ">\n", encoding="utf-8")
-    policies: list[tuple[str, int]] = []
+    phase = ["reading a.md"]
+    seen: set[tuple[str, int]] = set()  # (phase, the reading thread's policy)
+    reader: list[int] = []
+    more = itertools.count()
+
+    def observe() -> None:  # a thread of the normal policy: a lowered reader may not run
+        while phase[0] != "done":
+            with contextlib.suppress(OSError):
+                if reader:
+                    seen.add((phase[0], os.sched_getscheduler(reader[0])))
+            time.sleep(0.005)
+
+    def reading(found: Any, seconds: float, pause: float) -> None:
+        """Finds a URL every 20 ms for `seconds`, busy or asleep between them."""
+        found_at, deadline = 0.0, time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if time.monotonic() - found_at > 0.02:
+                found([servers.url("c", f"/ok?more={next(more)}")])
+                found.flush()
+                found_at = time.monotonic()
+                time.sleep(pause)
+
     read_one = pipeline.read_one
 
-    def watched(source: Any, *args: Any) -> Any:
+    def watched(source: Any, options: Any, found: Any = None) -> Any:
         if source.name.endswith("b.md"):
-            # a.md's 24 URLs wait (3.6 s of checks at a concurrency of 2): busy, the reading
-            # is lowered; then blocked for a while, it counts as starved and is put back.
-            deadline = time.monotonic() + 3
-            while os.sched_getscheduler(0) != os.SCHED_IDLE and time.monotonic() < deadline:
-                pass
-            policies.append(("busy", os.sched_getscheduler(0)))
-            time.sleep(0.8)
-            policies.append(("blocked", os.sched_getscheduler(0)))
-        return read_one(source, *args)
+            # a.md's 24 URLs wait (6 s of checks at a concurrency of 2). While URLs are
+            # found, the busy reading is lowered; mostly asleep, it counts as starved and is
+            # put back for good.
+            reader.append(threading.get_native_id())
+            phase[0] = "busy"
+            reading(found, 0.6, 0)
+            phase[0] = "starved"
+            reading(found, 1.5, 0.05)
+            phase[0] = "busy again"
+            reading(found, 0.3, 0)
+            phase[0] = "done"
+        return read_one(source, options, found)
 
     monkeypatch.setattr(pipeline, "read_one", watched)
     options = pipeline.AuditOptions(
         check=dataclasses.replace(FAST, host_interval=0, concurrency=2), support=False
     )
-    result = asyncio.run(
-        asyncio.wait_for(
-            pipeline.audit_documents([str(first), str(second)], pipeline.ExtractOptions(), options),
-            60,
+    observer = threading.Thread(target=observe)
+    observer.start()
+    try:
+        result = asyncio.run(
+            asyncio.wait_for(
+                pipeline.audit_documents(
+                    [str(first), str(second)], pipeline.ExtractOptions(), options
+                ),
+                60,
+            )
         )
-    )
-    assert policies == [("busy", os.SCHED_IDLE), ("blocked", os.SCHED_OTHER)]
+    finally:
+        phase[0] = "done"
+        observer.join(10)
+    assert ("busy", os.SCHED_IDLE) in seen
+    assert ("starved", os.SCHED_OTHER) in seen  # put back while it was still finding URLs
+    assert {policy for name, policy in seen if name == "busy again"} == {os.SCHED_OTHER}
     assert all(link.verdict.status is Status.OK for link in result.report.links)
-    assert len(result.report.links) == 25
+    assert len(result.report.links) == 25  # (the URLs found on the side are no document's)
     assert worker_pids() == []
 
 

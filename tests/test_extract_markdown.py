@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -433,7 +434,7 @@ def test_found_hears_of_every_link_in_order_as_the_walk_reaches_it() -> None:
 
 def test_a_long_document_tells_its_first_links_before_the_whole_is_parsed() -> None:
     items = "".join(
-        f"{n}. Finding {n}: [report {n}](https://example.org/r/{n})\n" for n in range(4000)
+        f"{n}. Finding {n}: [report {n}](https://example.org/r/{n})\n" for n in range(6000)
     )
     text = f"# Findings\n\n{items}"
     heard: list[list[str]] = []
@@ -448,11 +449,12 @@ def test_a_long_document_tells_its_first_links_before_the_whole_is_parsed() -> N
     with mock.patch.object(markdown.MarkdownIt, "parse", parse):
         extraction = extract_markdown(text, "list.md", found=lambda urls: heard.append(list(urls)))
     urls = [raw.url for raw in extraction.links]
-    assert parsed == [1]  # one batch, of the first 64 KB's links, came before the whole parse
-    early = heard[0]
-    assert 500 < len(early) < 4000
-    assert early == urls[: len(early)]
-    assert [url for batch in heard[1:] for url in batch] == urls  # then every link, in order
+    # Two batches came before the whole parse: the first 16 KB's links, then the first 128 KB's.
+    assert parsed == [2]
+    short, longer = heard[:2]
+    assert 200 < len(short) < 400 and 2000 < len(longer) < 3000
+    assert short == urls[: len(short)] and longer == urls[: len(longer)]
+    assert [url for batch in heard[2:] for url in batch] == urls  # then every link, in order
 
 
 @pytest.mark.parametrize(
@@ -502,13 +504,22 @@ def test_the_early_look_never_tells_a_url_the_whole_document_does_not_link(
 ) -> None:
     line = st.lists(st.sampled_from(pieces), max_size=8).map("".join)
     text = "\n".join(data.draw(st.lists(line, min_size=2, max_size=40))) + "\n"
-    size = data.draw(st.integers(min_value=1, max_value=max(1, len(text) // 2)))
+    sizes = data.draw(st.lists(st.integers(1, max(1, len(text) // 2)), min_size=1, max_size=2))
     heard: list[list[str]] = []
-    with mock.patch.object(markdown, "EARLY_LOOK_BYTES", size):
+    looks: list[list[str]] = []
+    early_urls = markdown.early_urls
+
+    def look(*args: Any) -> list[str]:
+        looks.append(early_urls(*args))
+        return looks[-1]
+
+    with (
+        mock.patch.object(markdown, "EARLY_LOOKS", tuple(sorted(sizes))),
+        mock.patch.object(markdown, "early_urls", look),
+    ):
         extraction = extract_markdown(text, "brief.md", found=lambda urls: heard.append(list(urls)))
     urls = [raw.url for raw in extraction.links]
     told = [url for batch in heard for url in batch]
-    # The early batch is a head of the document's links; the walk then tells them all again.
-    early = told[: len(told) - len(urls)]
-    assert early == urls[: len(early)]
-    assert told[len(early) :] == urls
+    # Each early look is a head of the document's links; the walk then tells them all again.
+    assert all(early == urls[: len(early)] for early in looks)
+    assert told == [url for early in looks for url in early] + urls

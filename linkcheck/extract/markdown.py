@@ -51,8 +51,10 @@ _LABELS = "linkcheck_footnotes"  # env key: the labels of the document's footnot
 Found = Callable[[Sequence[str]], None]
 # A long document's first bytes are parsed on their own first, so that its first links can be
 # checked while markdown-it parses the whole (0.4 s for a 1 MB list, in which it finds
-# nothing until the list ends).
-EARLY_LOOK_BYTES = 64 * 1024
+# nothing until the list ends): a short look, whose links go out soonest, then a longer one,
+# whose links last the checks until the whole parse has more. (Each starts at the top: a
+# block's meaning depends on what precedes it.)
+EARLY_LOOKS = (16 * 1024, 128 * 1024)
 
 
 def extract_markdown(
@@ -63,10 +65,10 @@ def extract_markdown(
     # The newlines markdown-it itself normalises to, so its line numbers are ours.
     text = re.sub(r"\r\n?", "\n", text).replace("\0", "\ufffd")
     fields, body = _front_matter(text)
-    if found is not None and len(body) > 2 * EARLY_LOOK_BYTES:
-        early = early_urls(body, EARLY_LOOK_BYTES, base_url)
-        if early:
-            found(early)
+    if found is not None:
+        for size in EARLY_LOOKS:
+            if len(body) > 2 * size and (early := early_urls(body, size, base_url)):
+                found(early)
     lines = body.split("\n")
     parser, env = _parser(), dict[str, Any]()
     tokens = parser.parse(body, env)
