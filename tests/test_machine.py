@@ -17,6 +17,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+reversible = pytest.mark.skipif(
+    not (hasattr(os, "SCHED_IDLE") and _idle_policy_reversible()),
+    reason="SCHED_IDLE cannot be left here (RLIMIT_NICE, no CAP_SYS_NICE)",
+)
+
+
 @pytest.fixture
 def attached() -> Iterator[tuple[BackgroundThread, Callable[[], int], threading.Event]]:
     """A thread attached to a BackgroundThread, spinning until told to stop; its policy."""
@@ -41,11 +47,10 @@ def attached() -> Iterator[tuple[BackgroundThread, Callable[[], int], threading.
     thread.join(30)
 
 
+@reversible
 def test_a_background_thread_is_lowered_and_put_back_from_another_thread(
     attached: tuple[BackgroundThread, Callable[[], int], threading.Event],
 ) -> None:
-    if not _idle_policy_reversible():
-        pytest.skip("SCHED_IDLE cannot be left here (RLIMIT_NICE, no CAP_SYS_NICE)")
     background, policy, _ = attached
     assert policy() == os.SCHED_OTHER
     background.lower()
@@ -59,11 +64,10 @@ def test_a_background_thread_is_lowered_and_put_back_from_another_thread(
     assert policy() == os.SCHED_OTHER
 
 
+@reversible
 def test_a_busy_thread_is_not_starved_and_a_blocked_one_is(
     attached: tuple[BackgroundThread, Callable[[], int], threading.Event],
 ) -> None:
-    if not _idle_policy_reversible():
-        pytest.skip("SCHED_IDLE cannot be left here (RLIMIT_NICE, no CAP_SYS_NICE)")
     background, _, stop = attached
     time.sleep(0.3)
     assert not background.starved()  # it spun (the test's thread sleeps meanwhile)
