@@ -59,33 +59,42 @@ class BackgroundThread:
         self._looked = 0.0
 
     def attach(self) -> None:
-        """Called in the thread, before it may be lowered."""
+        """Called in the thread, before it may be lowered. Never raises: a thread that cannot
+        be watched or put back (or a probe thread that cannot start) is never lowered."""
         thread = threading.get_native_id()
         ran = _run_time(thread)
-        if ran is None or not _idle_policy_reversible():
+        try:
+            if ran is None or not _idle_policy_reversible():
+                return
+        except RuntimeError:  # no thread to be had for the probe
             return
         with self._lock:
             self._thread, self._ran, self._looked = thread, ran, time.monotonic()
 
     def detach(self) -> None:
         """Called in the thread when its work is done: back to the normal policy, for good."""
-        self.give_up()
         with self._lock:
+            self._given_up = True
+            self._set(False)
             self._thread = None
 
     def lower(self, lowered: bool = True) -> None:
         """To SCHED_IDLE, or back with False (from any thread; a policy it has: nothing)."""
         with self._lock:
-            if self._thread is None or lowered == self._lowered or (lowered and self._given_up):
-                return
-            if _set_policy(self._thread, "SCHED_IDLE" if lowered else "SCHED_OTHER"):
-                self._lowered = lowered
+            self._set(lowered)
 
     def give_up(self) -> None:
-        """Back to the normal policy, and never lowered again."""
-        self.lower(False)
+        """Back to the normal policy, and never lowered again (one step: a `lower` from
+        another thread cannot come in between)."""
         with self._lock:
             self._given_up = True
+            self._set(False)
+
+    def _set(self, lowered: bool) -> None:  # (the lock held)
+        if self._thread is None or lowered == self._lowered or (lowered and self._given_up):
+            return
+        if _set_policy(self._thread, "SCHED_IDLE" if lowered else "SCHED_OTHER"):
+            self._lowered = lowered
 
     def starved(self) -> bool:
         """Whether the thread ran less than STARVED_SHARE of the time since the last look
@@ -98,6 +107,18 @@ class BackgroundThread:
             share = (ran - self._ran) / 1e9 / max(now - self._looked, 1e-9)
             self._ran, self._looked = ran, now
             return share < STARVED_SHARE
+
+
+def leave_idle_policy() -> None:
+    """For a helper process started from a lowered thread (Linux children inherit SCHED_IDLE,
+    and a reset-on-fork flag resets only real-time policies): back to the normal policy, where
+    it may (it may wherever a thread was lowered: see BackgroundThread)."""
+    if hasattr(os, "SCHED_IDLE"):
+        try:
+            if os.sched_getscheduler(0) == os.SCHED_IDLE:
+                os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        except OSError:
+            pass
 
 
 def _run_time(thread: int) -> int | None:

@@ -786,9 +786,9 @@ async def _audit_while_reading(
     ahead = READING_AHEAD * options.check.concurrency
 
     def read() -> Report:
-        background.attach()
         try:
             try:
+                background.attach()
                 extractions, unread = read_sources(sources, extract_options, problems, found)
             except ReadingStopped:  # the run is being stopped: nothing of this reading is used
                 return Report((), (), (), ())
@@ -809,11 +809,20 @@ async def _audit_while_reading(
             background.lower(lowered)
 
     async def watch_reading() -> None:
+        # A lowered reading holds the GIL when the kernel takes its core away: on a machine
+        # busy with other work this loop, and so the checks' results, then wait for it too.
+        # Woken that late, or finding it starved, it is put back for good.
+        next_look = loop.time() + READING_WATCH
         while not reading.done():
-            await asyncio.sleep(READING_WATCH)
-            if background.starved():
+            due = loop.time() + READING_STALL_LOOK
+            await asyncio.sleep(READING_STALL_LOOK)
+            now = loop.time()
+            looking = now >= next_look
+            if now - due > READING_STALL or (looking and background.starved()):
                 background.give_up()
                 return
+            if looking:
+                next_look = now + READING_WATCH
 
     verdicts: dict[str, Verdict] = {}
     cached: set[str] = set()
@@ -884,6 +893,9 @@ async def _audit_while_reading(
 # start-up, which leaves it no core for a moment).
 READING_AHEAD = 2
 READING_WATCH = 1.0
+# And every READING_STALL_LOOK seconds whether the event loop was held up over READING_STALL.
+READING_STALL_LOOK = 0.1
+READING_STALL = 0.25
 # Nor while it has found no URL for this long (seconds): markdown-it's first pass over a long
 # document finds none until its end, and the workers would run out meanwhile.
 READING_QUIET = 0.1

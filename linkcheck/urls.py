@@ -45,13 +45,14 @@ def find_urls(text: str) -> list[UrlSpan]:
 
 
 def _hostname(url: str) -> str | None:
-    """The host `normalize_url(url)` names (without normalizing the rest: hostname is
-    lower-cased and has no port)."""
-    url = url.strip()
-    if url[:4].lower() == "www.":
-        url = "https://" + url
+    """The host `normalize_url(url)` names: most often urlsplit's, without normalizing the
+    rest (hostname is lower-cased and has no port); where it finds none ("http:////a.org/x",
+    which normalizing turns into "http://a.org/x"), after normalizing."""
+    stripped = url.strip()
+    if stripped[:4].lower() == "www.":
+        stripped = "https://" + stripped
     try:
-        return urlsplit(url).hostname
+        return urlsplit(stripped).hostname or urlsplit(normalize_url(url)).hostname
     except ValueError:  # "http://[broken" is not a URL
         return None
 

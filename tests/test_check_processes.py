@@ -1004,6 +1004,93 @@ def test_the_reading_is_lowered_while_it_finds_urls_and_many_wait_and_put_back_w
     assert worker_pids() == []
 
 
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux's SCHED_IDLE")
+def test_a_lowered_reading_is_put_back_for_good_when_the_event_loop_falls_behind(
+    servers: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Lowered, the reading holds the GIL when it loses its core, and the loop waits for it:
+    # a loop that wakes far too late puts it back, without waiting for the starvation look.
+    from linkcheck.machine import _idle_policy_reversible
+
+    if not _idle_policy_reversible():
+        pytest.skip("SCHED_IDLE cannot be left here (RLIMIT_NICE, no CAP_SYS_NICE)")
+    _workers_from(8, monkeypatch)
+    monkeypatch.setattr(pipeline, "READING_WATCH", 60.0)
+    monkeypatch.setattr(pipeline, "READING_STALL_LOOK", 0.05)
+    monkeypatch.setattr(pipeline, "READING_STALL", 0.2)
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    urls = [servers.url(host, f"/slow?s=0.5&n={n}") for host in ("a", "b") for n in range(12)]
+    first.write_text("".join(f"- <{url}>\n" for url in urls), encoding="utf-8")
+    second.write_text("- <" + servers.url("c", "/ok") + ">\n", encoding="utf-8")
+    policies: list[tuple[str, int]] = []
+    more = itertools.count()
+    loops: list[asyncio.AbstractEventLoop] = []
+    read_one = pipeline.read_one
+
+    def finding(found: Any, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            found([servers.url("c", f"/ok?more={next(more)}")])
+            found.flush()
+            time.sleep(0.01)
+
+    def watched(source: Any, options: Any, found: Any = None) -> Any:
+        if source.name.endswith("b.md"):
+            deadline = time.monotonic() + 5
+            while os.sched_getscheduler(0) != os.SCHED_IDLE and time.monotonic() < deadline:
+                finding(found, 0.05)
+            policies.append(("finding", os.sched_getscheduler(0)))
+            loops[0].call_soon_threadsafe(time.sleep, 0.5)  # the loop held up half a second
+            finding(found, 1.0)
+            policies.append(("after the stall", os.sched_getscheduler(0)))
+        return read_one(source, options, found)
+
+    monkeypatch.setattr(pipeline, "read_one", watched)
+    options = pipeline.AuditOptions(
+        check=dataclasses.replace(FAST, host_interval=0, concurrency=2), support=False
+    )
+
+    async def audit() -> pipeline.AuditResult:
+        loops.append(asyncio.get_running_loop())
+        return await pipeline.audit_documents(
+            [str(first), str(second)], pipeline.ExtractOptions(), options
+        )
+
+    result = asyncio.run(asyncio.wait_for(audit(), 60))
+    assert policies == [("finding", os.SCHED_IDLE), ("after the stall", os.SCHED_OTHER)]
+    assert len(result.report.links) == 25
+    assert worker_pids() == []
+
+
+def test_a_reading_that_fails_as_it_starts_ends_the_run_with_its_error(
+    servers: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The end of the URLs must be told whatever happens in the reading thread: a failure
+    # before the reading proper used to leave the run waiting for URLs forever.
+    from linkcheck import machine
+
+    _workers_from(8, monkeypatch)
+    document = tmp_path / "a.md"
+    urls = [servers.url(host, f"/ok?n={n}") for host in ("a", "b") for n in range(6)]
+    document.write_text("".join(f"- <{url}>\n" for url in urls), encoding="utf-8")
+
+    def broken(self: Any) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(machine.BackgroundThread, "attach", broken)
+    options = pipeline.AuditOptions(check=dataclasses.replace(FAST, host_interval=0), support=False)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="can't start new thread"):
+        asyncio.run(
+            asyncio.wait_for(
+                pipeline.audit_documents([str(document)], pipeline.ExtractOptions(), options), 30
+            )
+        )
+    # At once, not after the guard's 30 s (whose cancel would also let the error out).
+    assert time.monotonic() - started < 10
+    assert worker_pids() == []
+
+
 def test_a_run_stopped_while_reading_stops_the_reading_too(
     servers: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

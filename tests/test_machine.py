@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from linkcheck.machine import BackgroundThread, _idle_policy_reversible, _run_time
+from linkcheck import machine
+from linkcheck.machine import (
+    BackgroundThread,
+    _idle_policy_reversible,
+    _run_time,
+    leave_idle_policy,
+)
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "SCHED_IDLE") or _run_time(threading.get_native_id()) is None,
@@ -97,3 +105,45 @@ def test_a_thread_not_attached_is_left_alone() -> None:
     background.give_up()
     assert not background.starved()
     assert os.sched_getscheduler(0) == os.SCHED_OTHER
+
+
+def test_a_thread_whose_probe_cannot_start_is_never_lowered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_thread() -> bool:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(machine, "_idle_policy_reversible", no_thread)
+    background = BackgroundThread()
+    background.attach()  # does not raise: a reading that starts must end (and say it has)
+    background.lower()
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER
+    background.detach()
+
+
+def _policy() -> int:
+    return os.sched_getscheduler(0)
+
+
+@reversible
+def test_helper_processes_started_from_a_lowered_thread_run_at_the_normal_policy() -> None:
+    # Linux children inherit SCHED_IDLE: a PDF's page readers started by the lowered reading
+    # thread would have run at it for their whole life.
+    context = multiprocessing.get_context("spawn")
+    seen: dict[str, int] = {}
+
+    def lowered_thread() -> None:
+        background = BackgroundThread()
+        background.attach()
+        background.lower()
+        try:
+            for name, initializer in (("inherited", None), ("left", leave_idle_policy)):
+                with ProcessPoolExecutor(1, mp_context=context, initializer=initializer) as pool:
+                    seen[name] = pool.submit(_policy).result(timeout=60)
+        finally:
+            background.detach()
+
+    thread = threading.Thread(target=lowered_thread)
+    thread.start()
+    thread.join(120)
+    assert seen == {"inherited": os.SCHED_IDLE, "left": os.SCHED_OTHER}

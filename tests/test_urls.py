@@ -155,3 +155,11 @@ def test_scheme_and_checkability_never_raise_and_agree_with_urlsplit(url: str) -
         assert scheme == parts.scheme
     if parts.scheme in ("http", "https") and host and url[len(scheme) :].startswith("://"):
         assert checkable
+
+
+def test_a_url_whose_host_follows_extra_slashes_is_found_as_normalizing_reads_it() -> None:
+    # "http:////example.com/x" names example.com once normalized, as a Markdown link's does.
+    assert [span.url for span in find_urls("see http:////example.com/x and http://@//b.org/y")] == [
+        "http:////example.com/x",
+        "http://@//b.org/y",
+    ]

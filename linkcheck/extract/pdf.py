@@ -23,7 +23,7 @@ from typing import Any
 from linkcheck.errors import InputError
 from linkcheck.extract.dates import parse_date
 from linkcheck.extract.text import analyze_lines
-from linkcheck.machine import default_processes
+from linkcheck.machine import default_processes, leave_idle_policy
 from linkcheck.models import (
     Document,
     Extraction,
@@ -188,7 +188,10 @@ def _read_in_processes(
         # "spawn": a fresh interpreter, safe whatever threads this process runs (a fork of a
         # process with threads can deadlock on a lock another thread held).
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # (The reading thread that starts them may run at SCHED_IDLE: they do not.)
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=leave_idle_policy
+        ) as pool:
             futures = [
                 pool.submit(_read_page_run, data, source, i, workers) for i in range(workers)
             ]
