@@ -924,21 +924,31 @@ def test_a_large_audit_checks_links_while_reading_with_the_same_report(
     assert worker_pids() == []
 
 
-@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux's SCHED_IDLE")
-def test_the_reading_is_lowered_while_it_finds_urls_and_many_wait_and_put_back_when_starved(
+def _slow_list_then_one_link(
     servers: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Path, Path]:
+    """For a test of the reading's scheduling policy (skipped where SCHED_IDLE cannot be left
+    again), checked by workers: a.md, 24 URLs that take 6 s to check at a concurrency of 2;
+    b.md, one link."""
     from linkcheck.machine import _idle_policy_reversible
 
     if not _idle_policy_reversible():
         pytest.skip("SCHED_IDLE cannot be left here (RLIMIT_NICE, no CAP_SYS_NICE)")
     _workers_from(8, monkeypatch)
-    # Looks less often than the workers take to start (the reading is starved meanwhile).
-    monkeypatch.setattr(pipeline, "READING_WATCH", 0.6)
     first, second = tmp_path / "a.md", tmp_path / "b.md"
     urls = [servers.url(host, f"/slow?s=0.5&n={n}") for host in ("a", "b") for n in range(12)]
     first.write_text("".join(f"- <{url}>\n" for url in urls), encoding="utf-8")
     second.write_text("- <" + servers.url("c", "/ok") + ">\n", encoding="utf-8")
+    return first, second
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux's SCHED_IDLE")
+def test_the_reading_is_lowered_while_it_finds_urls_and_many_wait_and_put_back_when_starved(
+    servers: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Looks less often than the workers take to start (the reading is starved meanwhile).
+    monkeypatch.setattr(pipeline, "READING_WATCH", 0.6)
+    first, second = _slow_list_then_one_link(servers, tmp_path, monkeypatch)
     phase = ["reading a.md"]
     seen: set[tuple[str, int]] = set()  # (phase, the reading thread's policy)
     reader: list[int] = []
@@ -1010,18 +1020,10 @@ def test_a_lowered_reading_is_put_back_for_good_when_the_event_loop_falls_behind
 ) -> None:
     # Lowered, the reading holds the GIL when it loses its core, and the loop waits for it:
     # a loop that wakes far too late puts it back, without waiting for the starvation look.
-    from linkcheck.machine import _idle_policy_reversible
-
-    if not _idle_policy_reversible():
-        pytest.skip("SCHED_IDLE cannot be left here (RLIMIT_NICE, no CAP_SYS_NICE)")
-    _workers_from(8, monkeypatch)
     monkeypatch.setattr(pipeline, "READING_WATCH", 60.0)
     monkeypatch.setattr(pipeline, "READING_STALL_LOOK", 0.05)
     monkeypatch.setattr(pipeline, "READING_STALL", 0.2)
-    first, second = tmp_path / "a.md", tmp_path / "b.md"
-    urls = [servers.url(host, f"/slow?s=0.5&n={n}") for host in ("a", "b") for n in range(12)]
-    first.write_text("".join(f"- <{url}>\n" for url in urls), encoding="utf-8")
-    second.write_text("- <" + servers.url("c", "/ok") + ">\n", encoding="utf-8")
+    first, second = _slow_list_then_one_link(servers, tmp_path, monkeypatch)
     policies: list[tuple[str, int]] = []
     more = itertools.count()
     loops: list[asyncio.AbstractEventLoop] = []
