@@ -38,25 +38,22 @@ class Answer:
     def location(self) -> str | None:
         """The absolute redirect target, fragment dropped (it names no separate resource);
         None without one, or when it is no URL (see `invalid_location`)."""
-        value: str | None = self.headers.get("location")
-        if not value or not value.strip():
-            return None
-        try:
-            return urljoin(self.url, value.strip()).partition("#")[0]
-        except ValueError:
-            return None
+        return self._location()[0]
 
     @property
     def invalid_location(self) -> str | None:
         """Why the Location header given is no URL ("Invalid IPv6 URL"), or None."""
+        return self._location()[1]
+
+    def _location(self) -> tuple[str | None, str | None]:
+        """(the target, why the header is no URL): one of them, or neither without one."""
         value: str | None = self.headers.get("location")
         if not value or not value.strip():
-            return None
+            return None, None
         try:
-            urljoin(self.url, value.strip())
+            return urljoin(self.url, value.strip()).partition("#")[0], None
         except ValueError as exc:
-            return str(exc)
-        return None
+            return None, str(exc)
 
     @property
     def sets_cookie(self) -> bool:
