@@ -117,6 +117,12 @@ class ReadingStopped(BaseException):
     was stopped: Ctrl-C, an error). A BaseException: no extractor takes it for its own."""
 
 
+# The first batch of URLs found, sent alone so that checking starts at once; and from how
+# many new URLs told in one call they are sent at its end. Later batches: FOUND_BATCH.
+FOUND_AT_ONCE = 16
+FOUND_BATCH = 256
+
+
 class FoundUrls:
     """The URLs an extracting thread finds, normalized and each once, handed to the event
     loop's `queue` in batches: the first small, so that checking starts at once, then larger
@@ -129,7 +135,7 @@ class FoundUrls:
     ) -> None:
         self._loop, self._queue = loop, queue
         self._batch: list[str] = []
-        self._size = 16
+        self._size = FOUND_AT_ONCE
         self._normal: dict[str, str] = {}  # each URL as found → as normalized
         self._told: set[str] = set()
         self._stopped = False
@@ -154,18 +160,24 @@ class FoundUrls:
         if self._stopped:
             raise ReadingStopped
         self._last = time.monotonic()
+        new = 0
         for raw in urls:
             url = self.normalized(raw)
             if url not in self._told:
                 self._told.add(url)
                 self._batch.append(url)
+                new += 1
                 if len(self._batch) >= self._size:  # (a document told all at once, too)
                     self.flush()
+        if new >= FOUND_AT_ONCE:
+            # A look ahead or a whole document: all of it goes now, not once the next URLs,
+            # told block by block, fill the batch (the workers would wait for them meanwhile).
+            self.flush()
 
     def flush(self) -> None:
         if self._batch:
             self._loop.call_soon_threadsafe(self._queue.put_nowait, self._batch)
-            self._batch, self._size = [], 256
+            self._batch, self._size = [], FOUND_BATCH
 
     def end(self) -> None:
         self._ended = True

@@ -823,6 +823,31 @@ def test_urls_found_all_at_once_go_out_first_as_a_small_batch() -> None:
     ]
 
 
+def test_a_look_ahead_goes_out_whole_and_urls_told_block_by_block_gather() -> None:
+    # Markdown's early look tells its 158 URLs at once: all go out then, not once the blocks
+    # read next have told 256 (the workers would run dry meanwhile). URLs told one block at a
+    # time gather into batches of FOUND_BATCH.
+    look = [f"http://h{n % 8}.example/look{n}" for n in range(158)]
+    blocks = [f"http://h{n % 8}.example/block{n}" for n in range(600)]
+
+    async def batches() -> tuple[list[int], list[int]]:
+        queue: asyncio.Queue[list[str] | None] = asyncio.Queue()
+        found = pipeline.FoundUrls(asyncio.get_running_loop(), queue)
+        found(look)
+        await asyncio.sleep(0)
+        after_look = [len(queue.get_nowait()) for _ in range(queue.qsize())]
+        for url in blocks:
+            found([url])
+        found(blocks[:20])  # told again: nothing new, and nothing sent
+        await asyncio.sleep(0)
+        after_blocks = [len(queue.get_nowait()) for _ in range(queue.qsize())]
+        return after_look, after_blocks
+
+    after_look, after_blocks = asyncio.run(batches())
+    assert after_look == [pipeline.FOUND_AT_ONCE, 158 - pipeline.FOUND_AT_ONCE]
+    assert after_blocks == [pipeline.FOUND_BATCH, pipeline.FOUND_BATCH]  # 88 wait for more
+
+
 def test_links_made_while_checking_serve_only_for_the_verdict_they_carry(tmp_path: Path) -> None:
     document = tmp_path / "a.md"
     document.write_text("".join(f"Claim {n}: [see](http://h{n}.example/).\n\n" for n in range(4)))

@@ -244,6 +244,11 @@ def main() -> int:
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write into the frames
     stdin = sys.stdin.fileno()
+    # The HTTP stack is loaded while the job is on its way: the parent starts workers before
+    # it has URLs for them, and importing httpx and the engine is most of a worker's start.
+    import linkcheck.check.client
+    import linkcheck.check.engine  # noqa: F401
+
     try:
         # (Not an isinstance test: run as __main__, this module's Job is not the one pickled.)
         job = cast(Job, read_frame(stdin))
