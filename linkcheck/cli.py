@@ -389,7 +389,13 @@ def audit(
     """Extract links, match claims, check every unique URL, find archive snapshots, judge
     whether pages still support their claims, and report."""
 
-    from linkcheck.pipeline import AuditOptions, ExtractOptions, audit_documents, run_sync
+    from linkcheck.pipeline import (
+        AuditOptions,
+        ExtractOptions,
+        audit_documents,
+        run_sync,
+        start_audit,
+    )
     from linkcheck.report import exit_code
 
     settings = _settings(config)
@@ -446,23 +452,26 @@ def audit(
 
         ahead = JsonAhead()
 
-    trust = _trust_check() if check_config is not None else None
-    with _check_store(store_path) as store, _progress_bar(console) as progress:
-        result = run_sync(
-            _unless_untrusted(
-                audit_documents(
-                    _documents(paths, settings),
-                    extract_options,
-                    options,
-                    stdin=_read_stdin(paths),
-                    progress=progress,
-                    store=store,
-                    assembled=ahead.assembled if ahead else None,
-                    checked=ahead.checked if ahead else None,
-                ),
-                trust,
+    documents = _documents(paths, settings)
+    # First, while no other thread runs: checking processes may be forked (see start_audit).
+    with start_audit(documents, extract_options, options, stdin=_read_stdin(paths)) as start:
+        trust = _trust_check() if check_config is not None else None
+        with _check_store(store_path) as store, _progress_bar(console) as progress:
+            result = run_sync(
+                _unless_untrusted(
+                    audit_documents(
+                        documents,
+                        extract_options,
+                        options,
+                        progress=progress,
+                        store=store,
+                        assembled=ahead.assembled if ahead else None,
+                        checked=ahead.checked if ahead else None,
+                        start=start,
+                    ),
+                    trust,
+                )
             )
-        )
     report, offline_run = result.report, result.offline
     _write_outputs(report, targets, failure_set, ahead)
     if any(path is not None or f is not OutputFormat.TABLE for f, path in targets):

@@ -56,7 +56,7 @@ if TYPE_CHECKING:  # the network stack loads only when a run checks links
     from linkcheck.check.config import CheckConfig
     from linkcheck.check.engine import Recorder
     from linkcheck.check.result import CheckResult
-    from linkcheck.check.spawn import StartedWorkers
+    from linkcheck.check.spawn import ForkedWorker, StartedWorkers
     from linkcheck.support import Scorer
     from linkcheck.support.live import LivePage
     from linkcheck.support.spool import TextSpool
@@ -712,6 +712,47 @@ def _warc_recorder(path: Path | None) -> Iterator[Recorder | None]:
         yield record
 
 
+@dataclass(frozen=True)
+class AuditStart:
+    """What a caller with no event loop or thread running yet prepares for `audit_documents`
+    (`start_audit`): the local documents read, and the checking processes forked for them."""
+
+    sources: tuple[Source, ...]
+    problems: tuple[InputProblem, ...]
+    forked: tuple[ForkedWorker, ...] = ()
+
+
+@contextlib.contextmanager
+def start_audit(
+    paths: Sequence[str],
+    extract_options: ExtractOptions,
+    options: AuditOptions,
+    *,
+    stdin: bytes | None = None,
+) -> Iterator[AuditStart]:
+    """For the command, before it starts any thread or event loop: the local documents of
+    `paths` read, and the checking processes their audit will want forked from this process
+    where it can be (`check.spawn.fork_workers`: a worker then needs no interpreter of its
+    own started), for `audit_documents(start=...)`. Forked workers the audit did not take
+    are stopped on the way out."""
+    sources, problems = gather_sources(
+        [path for path in paths if not _is_web_address(path)],
+        stdin=stdin,
+        format=extract_options.input_format,
+    )
+    forked: list[ForkedWorker] = []
+    count = _processes_ahead(sources, options)
+    if count:
+        from linkcheck.check.spawn import fork_workers
+
+        forked = fork_workers(count)
+    try:
+        yield AuditStart(tuple(sources), tuple(problems), tuple(forked))
+    finally:
+        for worker in forked:
+            worker.close()
+
+
 async def audit_documents(
     paths: Sequence[str],
     extract_options: ExtractOptions,
@@ -722,13 +763,19 @@ async def audit_documents(
     store: CheckStore | None = None,
     assembled: AssembledCallback | None = None,
     checked: CheckedCallback | None = None,
+    start: AuditStart | None = None,
 ) -> AuditResult:
     """Read the documents (local paths, or web addresses downloaded first) and audit them.
-    `assembled` and `checked`: see AssembledCallback and CheckedCallback."""
-    local = [path for path in paths if not _is_web_address(path)]
+    `assembled` and `checked`: see AssembledCallback and CheckedCallback. `start`: the
+    local documents already read from `paths`, and workers forked for them (`start_audit`)."""
     remote = [path for path in paths if _is_web_address(path)]
-    sources, problems = gather_sources(local, stdin=stdin, format=extract_options.input_format)
-    async with _workers_ahead(sources, options) as workers:
+    if start is None:
+        local = [path for path in paths if not _is_web_address(path)]
+        sources, problems = gather_sources(local, stdin=stdin, format=extract_options.input_format)
+    else:
+        sources, problems = list(start.sources), list(start.problems)
+    forked = start.forked if start is not None else ()
+    async with _workers_ahead(sources, options, forked) as workers:
         if workers is not None and workers.count > 1 and not options.support:
             failed: list[InputProblem] = []
             if remote:
@@ -935,27 +982,35 @@ def _to_check(urls: list[str], options: AuditOptions) -> list[str]:
     return urls
 
 
-@contextlib.asynccontextmanager
-async def _workers_ahead(
-    sources: Sequence[Source], options: AuditOptions
-) -> AsyncIterator[StartedWorkers | None]:
-    """Checking processes started now, to be ready when the documents have been read, if
-    they look long enough to be checked by several (counting "://" is a rough guess; workers
-    left unused are stopped)."""
+def _processes_ahead(sources: Sequence[Source], options: AuditOptions) -> int:
+    """How many checking processes to start before the documents are read: several if they
+    look long enough (counting "://" is a rough guess; workers left unused are stopped)."""
     if options.check is None or options.warc is not None:
-        yield None
-        return
-    from linkcheck.check.spawn import StartedWorkers, processes_ahead
+        return 0
+    from linkcheck.check.spawn import processes_ahead
 
-    count = processes_ahead(
+    return processes_ahead(
         options.check,
         sum(source.data.count(b"://") for source in sources),
         judging=options.support and not options.semantic,  # see _check: who judges the pages
     )
+
+
+@contextlib.asynccontextmanager
+async def _workers_ahead(
+    sources: Sequence[Source], options: AuditOptions, forked: Sequence[ForkedWorker] = ()
+) -> AsyncIterator[StartedWorkers | None]:
+    """Checking processes started now (those `forked` first), to be ready when the documents
+    have been read."""
+    count = _processes_ahead(sources, options)
     if not count:
+        for worker in forked:
+            worker.close()
         yield None
         return
-    workers = await StartedWorkers.start(count)
+    from linkcheck.check.spawn import StartedWorkers
+
+    workers = await StartedWorkers.start(count, forked)
     try:
         yield workers
     finally:

@@ -167,7 +167,7 @@ async def check_urls_in_processes(
     # Bounded: a consumer slower than the workers (judging claims, say) holds them back
     # rather than letting their results and bodies pile up here.
     queue: asyncio.Queue[tuple[int, _Message]] = asyncio.Queue(maxsize=_QUEUED_BATCHES)
-    workers: dict[int, asyncio.subprocess.Process] = {}
+    workers: dict[int, spawn.WorkerProcess] = {}
     here: dict[int, asyncio.Queue[Sequence[str] | None]] = {}  # more URLs for groups checked here
     tasks: list[asyncio.Task[None]] = []
     errors = [bytearray() for _ in groups]
@@ -242,7 +242,7 @@ class _Deal:
     def __init__(
         self,
         dealer: HostDealer,
-        workers: Mapping[int, asyncio.subprocess.Process],
+        workers: Mapping[int, spawn.WorkerProcess],
         here: Mapping[int, asyncio.Queue[Sequence[str] | None]],
         missing: list[dict[str, None]],
         lost: Mapping[int, Verdict],
@@ -328,7 +328,7 @@ async def _keep_tail(stream: asyncio.StreamReader, tail: bytearray) -> None:
 
 
 async def _why_stopped(
-    worker: asyncio.subprocess.Process | None, message: _Message, stderr_tail: bytearray
+    worker: spawn.WorkerProcess | None, message: _Message, stderr_tail: bytearray
 ) -> str:
     if isinstance(message, str):
         return f"internal error: the checking process failed: {message}"

@@ -1,16 +1,24 @@
 """Starting and stopping checking processes (`linkcheck.check.worker`).
 
 Light to import (no HTTP stack): a large run starts its workers first thing, and they load
-httpx while this process reads the documents. `check.processes` gives them their URLs.
+httpx while this process reads the documents. The command forks them, before its event loop
+or any other thread starts (`fork_workers`); elsewhere they are spawned, each a fresh
+interpreter (`spawn_worker`). `check.processes` gives them their URLs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
+import signal
 import site
 import sys
+import threading
+import time
+from collections.abc import Sequence
+from typing import NoReturn, Protocol
 
 from linkcheck.check.config import CheckConfig
 from linkcheck.machine import default_processes
@@ -39,23 +47,48 @@ def processes_ahead(config: CheckConfig, links_estimate: int, *, judging: bool =
     return count if count > 1 else 0
 
 
+class WorkerProcess(Protocol):
+    """A checking process as a run drives it: asyncio's Process, or a ForkedWorker attached."""
+
+    stdin: asyncio.StreamWriter | None
+    stdout: asyncio.StreamReader | None
+    stderr: asyncio.StreamReader | None
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    async def wait(self) -> int: ...
+
+    def terminate(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+
 class StartedWorkers:
     """Checking processes started before their URLs are known, while the documents are still
     being read, so that their start-up (a fresh interpreter importing httpx, about 0.2 s)
     overlaps the reading. `check_urls_in_processes` takes them before starting any; the
     owner stops the ones left over with `aclose` (they exit at the end of their input)."""
 
-    def __init__(self, workers: list[asyncio.subprocess.Process]) -> None:
+    def __init__(self, workers: list[WorkerProcess]) -> None:
         self._waiting = workers
 
     @classmethod
-    async def start(cls, count: int) -> StartedWorkers:
+    async def start(cls, count: int, forked: Sequence[ForkedWorker] = ()) -> StartedWorkers:
+        """`count` workers: those of `forked` first (the others are stopped), then spawned."""
         started = cls([])
         try:
+            for index, worker in enumerate(forked):
+                if index < count:
+                    started._waiting.append(await worker.attach())
+                else:
+                    worker.close()
             with contextlib.suppress(*CANNOT_SPAWN):  # then they are started (or not) later
-                for _ in range(count):
+                while len(started._waiting) < count:
                     started._waiting.append(await spawn_worker())
         except BaseException:  # cancelled meanwhile: none is left waiting for a job
+            for worker in forked:
+                worker.close()
             await started.aclose()
             raise
         return started
@@ -65,7 +98,7 @@ class StartedWorkers:
         """Workers started and not yet taken."""
         return len(self._waiting)
 
-    def take(self) -> asyncio.subprocess.Process | None:
+    def take(self) -> WorkerProcess | None:
         return self._waiting.pop(0) if self._waiting else None
 
     async def aclose(self) -> None:
@@ -108,7 +141,7 @@ async def spawn_worker() -> asyncio.subprocess.Process:
 
 
 async def stop_workers(
-    workers: dict[int, asyncio.subprocess.Process],
+    workers: dict[int, WorkerProcess],
     finished: list[int],
     tasks: list[asyncio.Task[None]],
 ) -> None:
@@ -131,3 +164,191 @@ async def stop_workers(
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def can_fork() -> bool:
+    """Whether checking processes may be forked from this one now: on Linux (elsewhere system
+    libraries may not outlive a fork), with no other thread running (it might hold a lock
+    that the child would wait for forever), and with standard input, output and error open
+    (the child's pipes take their places)."""
+    if not sys.platform.startswith("linux") or getattr(sys, "frozen", False):
+        return False
+    if threading.active_count() != 1:
+        return False
+    try:
+        for fd in (0, 1, 2):
+            os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def fork_workers(count: int) -> list[ForkedWorker]:
+    """Up to `count` checking processes forked from this one, which must not have started
+    an event loop or another thread (`can_fork`; else none). A forked worker has this
+    interpreter and its modules already (it imports httpx and the engine while the job is on
+    its way): a spawned one first starts an interpreter and imports all of it, about 0.2 s of
+    CPU each, which on a small machine the start of the checks waits for. Fewer come back
+    when the system refuses a fork; the run spawns the rest."""
+    if count < 1 or not can_fork():
+        return []
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered here is written twice
+        if stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+    forked: list[ForkedWorker] = []
+    for _ in range(count):
+        pipes: list[int] = []
+        try:
+            for _pipe in range(3):
+                pipes.extend(os.pipe())
+            pid = os.fork()
+        except OSError:  # out of processes or descriptors
+            for fd in pipes:
+                os.close(fd)
+            break
+        child_in, to_child, from_child, child_out, err_from_child, child_err = pipes
+        if pid == 0:
+            ours = {to_child, from_child, err_from_child}
+            for sibling in forked:  # the parent's ends: a worker sees EOF once they close
+                ours.update(sibling.fds)
+            _be_worker(child_in, child_out, child_err, ours)
+        for fd in (child_in, child_out, child_err):
+            os.close(fd)
+        forked.append(ForkedWorker(pid, to_child, from_child, err_from_child))
+    return forked
+
+
+def _be_worker(stdin: int, stdout: int, stderr: int, not_ours: set[int]) -> NoReturn:
+    """The forked child: a worker on the three pipes, as `python -m linkcheck.check.worker`
+    would be. It never returns into the parent's code."""
+    code = 1
+    try:
+        for fd, std in ((stdin, 0), (stdout, 1), (stderr, 2)):
+            os.dup2(fd, std)
+        for fd in not_ours | {stdin, stdout, stderr}:
+            if fd > 2:
+                os.close(fd)
+        # Fresh objects on the pipes (the parent's may hold buffered text, or be a test's
+        # stand-ins), held here until the exit: the worker takes stdout's buffer and then
+        # replaces stdout, which must not close it.
+        streams = [
+            open(fd, mode, closefd=False)  # noqa: SIM115 (held until the exit)
+            for fd, mode in ((0, "r"), (1, "w"), (2, "w"))
+        ]
+        sys.stdin, sys.stdout, sys.stderr = streams
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        from linkcheck.check.worker import main
+
+        code = main()
+        sys.stderr.flush()
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            import traceback
+
+            traceback.print_exc()
+            sys.stderr.flush()
+    finally:
+        os._exit(code)
+
+
+class ForkedWorker:
+    """A checking process forked by `fork_workers`, seen through the parent's ends of its
+    pipes until `attach` (in the event loop) gives it asyncio's Process interface. `close`
+    stops one that is not attached: it exits at the end of its input, and is reaped."""
+
+    def __init__(self, pid: int, stdin: int, stdout: int, stderr: int) -> None:
+        self.pid = pid
+        self.fds = (stdin, stdout, stderr)
+        self._owned = True  # the descriptors are ours to close, not yet a transport's
+
+    async def attach(self) -> WorkerProcess:
+        if not self._owned:
+            raise RuntimeError("this worker was attached or closed already")
+        self._owned = False
+        return await _ForkedProcess.connect(self.pid, *self.fds)
+
+    def close(self) -> None:
+        if not self._owned:
+            return
+        self._owned = False
+        for fd in self.fds:
+            os.close(fd)
+        # It exits as soon as it reads the end of its input; killed if it has not by then.
+        deadline = time.monotonic() + STOP_WAIT
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(self.pid, os.WNOHANG)[0] == 0:
+                if time.monotonic() > deadline:
+                    os.kill(self.pid, signal.SIGKILL)
+                    os.waitpid(self.pid, 0)
+                    break
+                time.sleep(_ForkedProcess.EXIT_POLL)
+
+
+def _same(protocol: asyncio.StreamReaderProtocol) -> asyncio.StreamReaderProtocol:
+    return protocol
+
+
+class _ForkedProcess:
+    """A forked worker with asyncio's Process interface: its pipes as streams, and its exit
+    seen by polling (it is our child, and ends at the end of a run)."""
+
+    EXIT_POLL = 0.005  # seconds
+
+    def __init__(
+        self,
+        pid: int,
+        stdin: asyncio.StreamWriter,
+        stdout: asyncio.StreamReader,
+        stderr: asyncio.StreamReader,
+    ) -> None:
+        self.pid = pid
+        self.stdin: asyncio.StreamWriter | None = stdin
+        self.stdout: asyncio.StreamReader | None = stdout
+        self.stderr: asyncio.StreamReader | None = stderr
+        self._returncode: int | None = None
+
+    @classmethod
+    async def connect(cls, pid: int, stdin: int, stdout: int, stderr: int) -> _ForkedProcess:
+        loop = asyncio.get_running_loop()
+        readers = []
+        for fd in (stdout, stderr):
+            reader = asyncio.StreamReader()
+            protocol = asyncio.StreamReaderProtocol(reader)
+            pipe = open(fd, "rb", buffering=0)  # noqa: SIM115 (the transport closes it)
+            await loop.connect_read_pipe(functools.partial(_same, protocol), pipe)
+            readers.append(reader)
+        transport, writing = await loop.connect_write_pipe(
+            asyncio.streams.FlowControlMixin,
+            open(stdin, "wb", buffering=0),  # noqa: SIM115 (the transport closes it)
+        )
+        writer = asyncio.StreamWriter(transport, writing, None, loop)
+        return cls(pid, writer, readers[0], readers[1])
+
+    @property
+    def returncode(self) -> int | None:
+        if self._returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere: its code is lost
+                self._returncode = 255
+            else:
+                if pid:
+                    self._returncode = os.waitstatus_to_exitcode(status)
+        return self._returncode
+
+    async def wait(self) -> int:
+        while (code := self.returncode) is None:
+            await asyncio.sleep(self.EXIT_POLL)
+        return code
+
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, number: int) -> None:
+        if self.returncode is None:  # never a process that took its number since
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, number)

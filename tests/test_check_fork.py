@@ -1,0 +1,199 @@
+"""Checking processes forked by the command before its event loop starts: the same report as
+spawned ones, none left behind, never where another thread runs, and a child that never goes
+back into its parent's code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from servers.scenario import Scenario
+
+from linkcheck.check import spawn as spawn_module
+from linkcheck.cli import main
+
+MIXED = ["/ok", "/gone", "/chain/1", "/temp", "/soft-en", "/anchors#findings", "/anchors#nope"]
+
+pytestmark = pytest.mark.skipif(not spawn_module.sys.platform.startswith("linux"), reason="Linux")
+
+# Run in a fresh interpreter, where no other thread runs: the command as installed, with runs
+# of 8 URLs counted as large (so that it wants workers), and how its workers came about
+# recorded (forked, spawned, and children left once it has finished).
+COMMAND = textwrap.dedent(
+    """
+    import json, os, sys
+    from linkcheck import cli
+    from linkcheck.check import processes, spawn
+
+    processes.PARALLEL_MIN_URLS = spawn.PARALLEL_MIN_URLS = 8
+    seen = {"forked": 0, "spawned": 0}
+    fork_workers, spawn_worker = spawn.fork_workers, spawn.spawn_worker
+
+    def forking(count):
+        forked = fork_workers(count)
+        seen["forked"] += len(forked)
+        return forked
+
+    async def spawning():
+        seen["spawned"] += 1
+        return await spawn_worker()
+
+    spawn.fork_workers, spawn.spawn_worker = forking, spawning
+    code = cli.main(sys.argv[1:])
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        seen["children_left"] = True
+    except ChildProcessError:
+        seen["children_left"] = False
+    print(json.dumps(seen), file=sys.stderr)
+    sys.exit(code)
+    """
+)
+
+
+def _audit_in_a_fresh_process(arguments: list[str], cwd: Path) -> tuple[int, dict[str, Any]]:
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND, *arguments],
+        cwd=cwd,
+        capture_output=True,
+        timeout=60,
+    )
+    seen = json.loads(done.stderr.decode().strip().splitlines()[-1])
+    return done.returncode, seen
+
+
+def _report(path: Path) -> dict[str, Any]:
+    report = json.loads(path.read_text(encoding="utf-8"))
+    report.pop("generated_at", None)
+    for link in report["links"]:
+        link.pop("elapsed", None)
+    return report
+
+
+def test_the_command_forks_its_workers_and_reports_as_with_spawned_ones(
+    servers: Scenario, tmp_path: Path
+) -> None:
+    pages = [servers.url(host, path) for host in ("a", "b", "c") for path in MIXED]
+    document = tmp_path / "brief.md"
+    document.write_text(
+        "".join(f"Claim {n} is cited [here]({url}).\n\n" for n, url in enumerate(pages)),
+        encoding="utf-8",
+    )
+    common = ["audit", str(document), "-q", "-f", "json", "--archive", "none", "--no-cache"]
+    common += ["--no-support", "--host-interval", "0", "--timeout", "5"]
+
+    code, seen = _audit_in_a_fresh_process([*common, "-o", "forked.json"], tmp_path)
+    assert seen == {"forked": 2, "spawned": 0, "children_left": False}
+    requests_forked = servers.total()
+    servers.reset()
+    # The same run where a thread is running (this one's servers): workers are spawned.
+    assert main([*common, "-o", str(tmp_path / "spawned.json")]) == code
+    assert _report(tmp_path / "forked.json") == _report(tmp_path / "spawned.json")
+    assert servers.total() == requests_forked
+    assert {link["status"] for link in _report(tmp_path / "forked.json")["links"]} >= {
+        "ok",
+        "broken",
+        "redirected",
+    }
+
+
+def test_no_worker_is_forked_for_a_run_that_will_not_want_one(
+    servers: Scenario, tmp_path: Path
+) -> None:
+    document = tmp_path / "short.md"
+    document.write_text(f"One [link]({servers.url('a', '/ok')}).\n", encoding="utf-8")
+    common = ["audit", str(document), "-q", "-f", "json", "--archive", "none", "--no-cache"]
+    code, seen = _audit_in_a_fresh_process([*common, "--no-support"], tmp_path)
+    assert (code, seen) == (0, {"forked": 0, "spawned": 0, "children_left": False})
+    # Many links, but none checked: none forked either.
+    document.write_text(
+        "".join(f"- <{servers.url('a', f'/ok?n={n}')}>\n" for n in range(20)), encoding="utf-8"
+    )
+    code, seen = _audit_in_a_fresh_process([*common, "--offline"], tmp_path)
+    assert (code, seen) == (0, {"forked": 0, "spawned": 0, "children_left": False})
+
+
+def test_forked_workers_not_taken_exit_at_the_end_of_their_input(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import os, sys, time
+        from linkcheck.check import spawn
+
+        forked = spawn.fork_workers(2)
+        started = time.monotonic()
+        for worker in forked:
+            worker.close()
+            worker.close()  # twice: nothing more happens
+        took = time.monotonic() - started
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            left = "children left"
+        except ChildProcessError:
+            left = "none left"
+        print(len(forked), left, took < spawn.STOP_WAIT)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, timeout=30, cwd=tmp_path
+    )
+    assert done.stdout.decode().split() == ["2", "none", "left", "True"], done.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("raise RuntimeError('no job for you')", "1 True 1"),  # its error on stderr
+        ("return 7", "7 False 0"),  # its own exit code, and nothing said
+    ],
+)
+def test_a_forked_worker_ends_as_its_main_does_and_never_runs_its_parents_code(
+    tmp_path: Path, body: str, expected: str
+) -> None:
+    script = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        from linkcheck.check import spawn, worker
+
+        def main():
+            {body}
+
+        worker.main = main
+        forked = spawn.fork_workers(1)
+        print("after the fork", flush=True)  # the parent's code: once, not in the child
+
+        async def outcome():
+            process = await forked[0].attach()
+            return await process.wait(), await process.stderr.read()
+
+        code, said = asyncio.run(outcome())
+        print(code, b"RuntimeError: no job for you" in said, said.count(b"Traceback"))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, timeout=30, cwd=tmp_path
+    )
+    assert done.stdout.decode().splitlines() == ["after the fork", expected], done.stderr
+
+
+def test_nothing_is_forked_while_another_thread_runs() -> None:
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not spawn_module.can_fork()
+        assert spawn_module.fork_workers(2) == []
+    finally:
+        stop.set()
+        other.join()
+    deadline = time.monotonic() + 5
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.01)  # (a thread of an earlier test may still be ending)
+    if threading.active_count() == 1:
+        assert spawn_module.can_fork()
