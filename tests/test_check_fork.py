@@ -104,6 +104,23 @@ def test_the_command_forks_its_workers_and_reports_as_with_spawned_ones(
     }
 
 
+def test_a_module_in_the_working_directory_cannot_stand_in_for_a_forked_workers_own(
+    servers: Scenario, tmp_path: Path
+) -> None:
+    # As for a spawned worker (`python -P`): the working directory is the audited repository
+    # in CI, and the command started as `python -c`/`-m` has it on its module path.
+    (tmp_path / "certifi.py").write_text("raise ImportError('shadowed certifi')\n")
+    (tmp_path / "h11.py").write_text("raise ImportError('shadowed h11')\n")
+    urls = [servers.url(host, f"/ok?n={n}") for host in ("a", "b") for n in range(5)]
+    document = tmp_path / "list.md"
+    document.write_text("".join(f"- <{url}>\n" for url in urls), encoding="utf-8")
+    common = ["audit", str(document), "-q", "-f", "json", "-o", "out.json", "--archive", "none"]
+    code, seen = _audit_in_a_fresh_process([*common, "--no-cache", "--no-support"], tmp_path)
+    assert (code, seen) == (0, {"forked": 2, "spawned": 0, "children_left": False})
+    statuses = {link["url"]: link["status"] for link in _report(tmp_path / "out.json")["links"]}
+    assert statuses == dict.fromkeys(urls, "ok")
+
+
 def test_no_worker_is_forked_for_a_run_that_will_not_want_one(
     servers: Scenario, tmp_path: Path
 ) -> None:

@@ -238,6 +238,7 @@ def _be_worker(stdin: int, stdout: int, stderr: int, not_ours: set[int]) -> NoRe
         ]
         sys.stdin, sys.stdout, sys.stderr = streams
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _leave_working_directory_off_the_path()
         from linkcheck.check.worker import main
 
         code = main()
@@ -250,6 +251,20 @@ def _be_worker(stdin: int, stdout: int, stderr: int, not_ours: set[int]) -> NoRe
             sys.stderr.flush()
     finally:
         os._exit(code)
+
+
+def _leave_working_directory_off_the_path() -> None:
+    """What `-P` does for a spawned worker: the working directory (the repository being
+    audited, in CI) leaves the module path, so that a file there cannot stand in for a module
+    the worker has yet to import (httpx, certifi). This copy of linkcheck stays importable."""
+    try:
+        here = os.getcwd()
+    except OSError:  # it was removed: nothing can be imported from it anyway
+        return
+    sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
+    entry = worker_path_entry()
+    if entry is not None and entry not in sys.path:
+        sys.path.insert(0, entry)
 
 
 class ForkedWorker:
