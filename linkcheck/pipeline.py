@@ -749,8 +749,9 @@ def start_audit(
     try:
         yield AuditStart(tuple(sources), tuple(problems), tuple(forked))
     finally:
-        for worker in forked:
-            worker.close()
+        from linkcheck.check.spawn import close_forked
+
+        close_forked(forked)  # those the audit did not take
 
 
 async def audit_documents(
@@ -1002,13 +1003,13 @@ async def _workers_ahead(
 ) -> AsyncIterator[StartedWorkers | None]:
     """Checking processes started now (those `forked` first), to be ready when the documents
     have been read."""
+    from linkcheck.check.spawn import StartedWorkers, close_forked
+
     count = _processes_ahead(sources, options)
     if not count:
-        for worker in forked:
-            worker.close()
+        close_forked(forked)
         yield None
         return
-    from linkcheck.check.spawn import StartedWorkers
 
     workers = await StartedWorkers.start(count, forked)
     try:

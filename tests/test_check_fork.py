@@ -145,9 +145,8 @@ def test_forked_workers_not_taken_exit_at_the_end_of_their_input(tmp_path: Path)
 
         forked = spawn.fork_workers(2)
         started = time.monotonic()
-        for worker in forked:
-            worker.close()
-            worker.close()  # twice: nothing more happens
+        spawn.close_forked(forked)
+        spawn.close_forked(forked)  # twice: nothing more happens
         took = time.monotonic() - started
         try:
             os.waitpid(-1, os.WNOHANG)
@@ -214,3 +213,84 @@ def test_nothing_is_forked_while_another_thread_runs() -> None:
         time.sleep(0.01)  # (a thread of an earlier test may still be ending)
     if threading.active_count() == 1:
         assert spawn_module.can_fork()
+
+
+def test_a_ctrl_c_as_a_worker_is_forked_never_runs_the_parents_code_in_it(tmp_path: Path) -> None:
+    # Ctrl-C reaches the whole process group: here it reaches the child the moment the fork
+    # returns, before it is a worker. It is held back until the child ignores it.
+    script = textwrap.dedent(
+        """
+        import asyncio, atexit, os, signal
+        from linkcheck.check import spawn, worker
+
+        atexit.register(lambda: print("the parent's exit", flush=True))
+        worker.main = lambda: 7
+        fork = os.fork
+
+        def interrupted_fork():
+            pid = fork()
+            if pid == 0:
+                os.kill(os.getpid(), signal.SIGINT)
+            return pid
+
+        os.fork = interrupted_fork
+        forked = spawn.fork_workers(1)
+        os.fork = fork
+
+        async def code():
+            return await (await forked[0].attach()).wait()
+
+        print(asyncio.run(code()), flush=True)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, timeout=30, cwd=tmp_path
+    )
+    assert done.stdout.decode().splitlines() == ["7", "the parent's exit"], done.stderr
+
+
+def test_forked_workers_whose_start_is_cancelled_are_all_reaped_and_closed(
+    tmp_path: Path,
+) -> None:
+    # Ctrl-C (a cancellation) at any point of attaching them: no child, no descriptor left
+    # (those attached or attaching are the start's to stop, the others start_audit's).
+    script = textwrap.dedent(
+        """
+        import asyncio, os
+        from linkcheck.check import spawn
+
+        async def cancelled_after(turns):
+            forked = spawn.fork_workers(2)
+            try:
+                task = asyncio.ensure_future(spawn.StartedWorkers.start(2, forked))
+                for _ in range(turns):
+                    await asyncio.sleep(0)
+                if task.done():
+                    await task.result().aclose()
+                    return "started"
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    return "cancelled"
+            finally:
+                spawn.close_forked(forked)  # as start_audit does: those never attached
+
+        open_before = len(os.listdir("/proc/self/fd"))
+        outcomes = set()
+        for turns in range(40):
+            outcomes.add(asyncio.run(cancelled_after(turns)))
+            try:
+                os.waitpid(-1, os.WNOHANG)
+                print("a child is left after", turns, "turns")
+            except ChildProcessError:
+                pass
+            if len(os.listdir("/proc/self/fd")) != open_before:
+                print("descriptors left after", turns, "turns")
+        print(sorted(outcomes))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, timeout=60, cwd=tmp_path
+    )
+    assert done.stdout.decode().splitlines() == ["['cancelled', 'started']"], done.stderr

@@ -17,8 +17,8 @@ import site
 import sys
 import threading
 import time
-from collections.abc import Sequence
-from typing import NoReturn, Protocol
+from collections.abc import Iterable, Sequence
+from typing import Any, NoReturn, Protocol
 
 from linkcheck.check.config import CheckConfig
 from linkcheck.machine import default_processes
@@ -78,17 +78,14 @@ class StartedWorkers:
         """`count` workers: those of `forked` first (the others are stopped), then spawned."""
         started = cls([])
         try:
-            for index, worker in enumerate(forked):
-                if index < count:
-                    started._waiting.append(await worker.attach())
-                else:
-                    worker.close()
+            close_forked(forked[count:])
+            for worker in forked[:count]:
+                started._waiting.append(await worker.attach())
             with contextlib.suppress(*CANNOT_SPAWN):  # then they are started (or not) later
                 while len(started._waiting) < count:
                     started._waiting.append(await spawn_worker())
         except BaseException:  # cancelled meanwhile: none is left waiting for a job
-            for worker in forked:
-                worker.close()
+            close_forked(forked)  # (those not attached yet)
             await started.aclose()
             raise
         return started
@@ -169,18 +166,24 @@ async def stop_workers(
 def can_fork() -> bool:
     """Whether checking processes may be forked from this one now: on Linux (elsewhere system
     libraries may not outlive a fork), with no other thread running (it might hold a lock
-    that the child would wait for forever), and with standard input, output and error open
-    (the child's pipes take their places)."""
+    that the child would wait for forever; threads started outside `threading` count too),
+    and with standard input, output and error open (the child's pipes take their places)."""
     if not sys.platform.startswith("linux") or getattr(sys, "frozen", False):
         return False
-    if threading.active_count() != 1:
-        return False
     try:
+        if threading.active_count() != 1 or len(os.listdir("/proc/self/task")) != 1:
+            return False
         for fd in (0, 1, 2):
             os.fstat(fd)
-    except OSError:
+    except OSError:  # no /proc: the threads cannot be counted
         return False
     return True
+
+
+# Held back across a fork: the child leaves them to the parent (Ctrl-C reaches the whole
+# process group), and a handler run in the child before it is a worker would go on with the
+# parent's code.
+_HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
 
 
 def fork_workers(count: int) -> list[ForkedWorker]:
@@ -197,33 +200,57 @@ def fork_workers(count: int) -> list[ForkedWorker]:
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
     forked: list[ForkedWorker] = []
-    for _ in range(count):
-        pipes: list[int] = []
-        try:
-            for _pipe in range(3):
-                pipes.extend(os.pipe())
-            pid = os.fork()
-        except OSError:  # out of processes or descriptors
-            for fd in pipes:
-                os.close(fd)
-            break
-        child_in, to_child, from_child, child_out, err_from_child, child_err = pipes
-        if pid == 0:
-            ours = {to_child, from_child, err_from_child}
-            for sibling in forked:  # the parent's ends: a worker sees EOF once they close
-                ours.update(sibling.fds)
-            _be_worker(child_in, child_out, child_err, ours)
-        for fd in (child_in, child_out, child_err):
-            os.close(fd)
-        forked.append(ForkedWorker(pid, to_child, from_child, err_from_child))
+    try:
+        for _ in range(count):
+            worker = _fork_worker(forked)
+            if worker is None:
+                break
+            forked.append(worker)
+    except BaseException:  # interrupted between two forks: none is left behind
+        close_forked(forked)
+        raise
     return forked
 
 
-def _be_worker(stdin: int, stdout: int, stderr: int, not_ours: set[int]) -> NoReturn:
+def _fork_worker(siblings: Sequence[ForkedWorker]) -> ForkedWorker | None:
+    pipes: list[int] = []
+    pid = -1
+    try:
+        for _pipe in range(3):
+            pipes.extend(os.pipe())
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+        try:
+            pid = os.fork()
+        finally:
+            if pid != 0:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    except OSError:  # out of processes or descriptors
+        for fd in pipes:
+            os.close(fd)
+        return None
+    child_in, to_child, from_child, child_out, err_from_child, child_err = pipes
+    if pid == 0:
+        theirs = {to_child, from_child, err_from_child}
+        for sibling in siblings:  # their parent's ends: each sees EOF once the parent closes
+            theirs.update(sibling.fds)
+        _be_worker(child_in, child_out, child_err, theirs, held)
+    for fd in (child_in, child_out, child_err):
+        os.close(fd)
+    return ForkedWorker(pid, to_child, from_child, err_from_child)
+
+
+def _be_worker(
+    stdin: int, stdout: int, stderr: int, not_ours: set[int], mask: Iterable[int]
+) -> NoReturn:
     """The forked child: a worker on the three pipes, as `python -m linkcheck.check.worker`
-    would be. It never returns into the parent's code."""
+    would be. It never returns into the parent's code. (Descriptors the command inherited
+    stay open until it exits, as in multiprocessing's forked children: closing them under
+    the objects that may hold them is not safe.)"""
     code = 1
     try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides, and stops it
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         for fd, std in ((stdin, 0), (stdout, 1), (stderr, 2)):
             os.dup2(fd, std)
         for fd in not_ours | {stdin, stdout, stderr}:
@@ -237,7 +264,6 @@ def _be_worker(stdin: int, stdout: int, stderr: int, not_ours: set[int]) -> NoRe
             for fd, mode in ((0, "r"), (1, "w"), (2, "w"))
         ]
         sys.stdin, sys.stdout, sys.stderr = streams
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _leave_working_directory_off_the_path()
         from linkcheck.check.worker import main
 
@@ -251,6 +277,26 @@ def _be_worker(stdin: int, stdout: int, stderr: int, not_ours: set[int]) -> NoRe
             sys.stderr.flush()
     finally:
         os._exit(code)
+
+
+def close_forked(workers: Sequence[ForkedWorker]) -> None:
+    """Stop forked workers that were not attached: each exits as soon as it reads the end of
+    its input (after its imports), and is reaped; killed if it has not within STOP_WAIT."""
+    waiting = [worker.pid for worker in workers if worker.release()]
+    deadline = time.monotonic() + STOP_WAIT
+    while waiting:
+        for pid in list(waiting):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0] == 0 and time.monotonic() < deadline:
+                    continue
+                if time.monotonic() >= deadline:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+            except (ChildProcessError, ProcessLookupError):
+                pass
+            waiting.remove(pid)
+        if waiting:
+            time.sleep(_ForkedProcess.EXIT_POLL)
 
 
 def _leave_working_directory_off_the_path() -> None:
@@ -269,8 +315,8 @@ def _leave_working_directory_off_the_path() -> None:
 
 class ForkedWorker:
     """A checking process forked by `fork_workers`, seen through the parent's ends of its
-    pipes until `attach` (in the event loop) gives it asyncio's Process interface. `close`
-    stops one that is not attached: it exits at the end of its input, and is reaped."""
+    pipes until `attach` (in the event loop) gives it asyncio's Process interface. One not
+    attached is stopped with `close_forked`."""
 
     def __init__(self, pid: int, stdin: int, stdout: int, stderr: int) -> None:
         self.pid = pid
@@ -281,23 +327,23 @@ class ForkedWorker:
         if not self._owned:
             raise RuntimeError("this worker was attached or closed already")
         self._owned = False
-        return await _ForkedProcess.connect(self.pid, *self.fds)
+        try:
+            return await _ForkedProcess.connect(self.pid, *self.fds)
+        except BaseException:  # cancelled or failed halfway: it will never have a job
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            raise
 
-    def close(self) -> None:
+    def release(self) -> bool:
+        """Close our ends of its pipes, if still ours: whether that was to do."""
         if not self._owned:
-            return
+            return False
         self._owned = False
         for fd in self.fds:
             os.close(fd)
-        # It exits as soon as it reads the end of its input; killed if it has not by then.
-        deadline = time.monotonic() + STOP_WAIT
-        with contextlib.suppress(ChildProcessError):
-            while os.waitpid(self.pid, os.WNOHANG)[0] == 0:
-                if time.monotonic() > deadline:
-                    os.kill(self.pid, signal.SIGKILL)
-                    os.waitpid(self.pid, 0)
-                    break
-                time.sleep(_ForkedProcess.EXIT_POLL)
+        return True
 
 
 def _same(protocol: asyncio.StreamReaderProtocol) -> asyncio.StreamReaderProtocol:
@@ -325,19 +371,35 @@ class _ForkedProcess:
 
     @classmethod
     async def connect(cls, pid: int, stdin: int, stdout: int, stderr: int) -> _ForkedProcess:
+        """Streams over the pipes, which are theirs from here on: whatever happens on the
+        way, none is left open."""
         loop = asyncio.get_running_loop()
-        readers = []
-        for fd in (stdout, stderr):
-            reader = asyncio.StreamReader()
-            protocol = asyncio.StreamReaderProtocol(reader)
-            pipe = open(fd, "rb", buffering=0)  # noqa: SIM115 (the transport closes it)
-            await loop.connect_read_pipe(functools.partial(_same, protocol), pipe)
-            readers.append(reader)
-        transport, writing = await loop.connect_write_pipe(
-            asyncio.streams.FlowControlMixin,
-            open(stdin, "wb", buffering=0),  # noqa: SIM115 (the transport closes it)
-        )
-        writer = asyncio.StreamWriter(transport, writing, None, loop)
+        files: list[Any] = []  # each closed by its transport
+        transports: list[asyncio.BaseTransport] = []
+        try:
+            for fd, mode in ((stdin, "wb"), (stdout, "rb"), (stderr, "rb")):
+                files.append(open(fd, mode, buffering=0))  # noqa: SIM115
+            readers = []
+            for pipe in files[1:]:
+                reader = asyncio.StreamReader()
+                protocol = asyncio.StreamReaderProtocol(reader)
+                transport, _ = await loop.connect_read_pipe(
+                    functools.partial(_same, protocol), pipe
+                )
+                transports.append(transport)
+                readers.append(reader)
+            writing_transport, writing = await loop.connect_write_pipe(
+                asyncio.streams.FlowControlMixin, files[0]
+            )
+        except BaseException:
+            for opened in transports:
+                opened.close()
+            for file in files:
+                file.close()  # (again, after its transport: nothing happens)
+            for fd in (stdin, stdout, stderr)[len(files) :]:
+                os.close(fd)
+            raise
+        writer = asyncio.StreamWriter(writing_transport, writing, None, loop)
         return cls(pid, writer, readers[0], readers[1])
 
     @property
