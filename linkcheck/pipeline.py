@@ -1010,7 +1010,6 @@ async def _workers_ahead(
         close_forked(forked)
         yield None
         return
-
     workers = await StartedWorkers.start(count, forked)
     try:
         yield workers

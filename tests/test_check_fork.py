@@ -58,13 +58,17 @@ COMMAND = textwrap.dedent(
 )
 
 
-def _audit_in_a_fresh_process(arguments: list[str], cwd: Path) -> tuple[int, dict[str, Any]]:
-    done = subprocess.run(
-        [sys.executable, "-c", COMMAND, *arguments],
-        cwd=cwd,
-        capture_output=True,
-        timeout=60,
+def _in_a_fresh_process(
+    script: str, cwd: Path, arguments: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[bytes]:
+    """`script` run by a fresh interpreter (in which no other thread runs), bounded."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *arguments], cwd=cwd, capture_output=True, timeout=60
     )
+
+
+def _audit_in_a_fresh_process(arguments: list[str], cwd: Path) -> tuple[int, dict[str, Any]]:
+    done = _in_a_fresh_process(COMMAND, cwd, tuple(arguments))
     seen = json.loads(done.stderr.decode().strip().splitlines()[-1])
     return done.returncode, seen
 
@@ -156,9 +160,7 @@ def test_forked_workers_not_taken_exit_at_the_end_of_their_input(tmp_path: Path)
         print(len(forked), left, took < spawn.STOP_WAIT)
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, timeout=30, cwd=tmp_path
-    )
+    done = _in_a_fresh_process(script, tmp_path)
     assert done.stdout.decode().split() == ["2", "none", "left", "True"], done.stderr
 
 
@@ -192,9 +194,7 @@ def test_a_forked_worker_ends_as_its_main_does_and_never_runs_its_parents_code(
         print(code, b"RuntimeError: no job for you" in said, said.count(b"Traceback"))
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, timeout=30, cwd=tmp_path
-    )
+    done = _in_a_fresh_process(script, tmp_path)
     assert done.stdout.decode().splitlines() == ["after the fork", expected], done.stderr
 
 
@@ -243,9 +243,7 @@ def test_a_ctrl_c_as_a_worker_is_forked_never_runs_the_parents_code_in_it(tmp_pa
         print(asyncio.run(code()), flush=True)
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, timeout=30, cwd=tmp_path
-    )
+    done = _in_a_fresh_process(script, tmp_path)
     assert done.stdout.decode().splitlines() == ["7", "the parent's exit"], done.stderr
 
 
@@ -290,7 +288,5 @@ def test_forked_workers_whose_start_is_cancelled_are_all_reaped_and_closed(
         print(sorted(outcomes))
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, timeout=60, cwd=tmp_path
-    )
+    done = _in_a_fresh_process(script, tmp_path)
     assert done.stdout.decode().splitlines() == ["['cancelled', 'started']"], done.stderr

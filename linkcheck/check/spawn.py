@@ -66,9 +66,10 @@ class WorkerProcess(Protocol):
 
 class StartedWorkers:
     """Checking processes started before their URLs are known, while the documents are still
-    being read, so that their start-up (a fresh interpreter importing httpx, about 0.2 s)
-    overlaps the reading. `check_urls_in_processes` takes them before starting any; the
-    owner stops the ones left over with `aclose` (they exit at the end of their input)."""
+    being read, so that their start-up (importing httpx; for a spawned one, a fresh
+    interpreter first: about 0.2 s) overlaps the reading. `check_urls_in_processes` takes
+    them before starting any; the owner stops the ones left over with `aclose` (they exit at
+    the end of their input)."""
 
     def __init__(self, workers: list[WorkerProcess]) -> None:
         self._waiting = workers
@@ -287,9 +288,9 @@ def close_forked(workers: Sequence[ForkedWorker]) -> None:
     while waiting:
         for pid in list(waiting):
             try:
-                if os.waitpid(pid, os.WNOHANG)[0] == 0 and time.monotonic() < deadline:
-                    continue
-                if time.monotonic() >= deadline:
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:  # still running
+                    if time.monotonic() < deadline:
+                        continue
                     os.kill(pid, signal.SIGKILL)
                     os.waitpid(pid, 0)
             except (ChildProcessError, ProcessLookupError):
