@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from linkcheck.claims import claims_and_occurrences
 from linkcheck.errors import InputError
 from linkcheck.extract.sources import Source, extract_source, gather_sources
 from linkcheck.models import (
@@ -191,6 +190,9 @@ def assemble(
     normalize: Callable[[str], str] = normalize_url,
 ) -> Report:
     """Claims for every document, and occurrences grouped into one Link per unique URL."""
+    # (Loaded here: a large run forks its workers before, and they have no use for it.)
+    from linkcheck.claims import claims_and_occurrences
+
     documents: list[Document] = []
     claims: list[Claim] = []
     grouped: dict[str, list[Occurrence]] = {}
