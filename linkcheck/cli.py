@@ -131,11 +131,10 @@ def _split_formats(
 def _outputs(
     output_format: OutputFormat | None, values: list[str], allowed: tuple[OutputFormat, ...]
 ) -> list[tuple[OutputFormat, Path | None]]:
-    """Where each report goes: `--output FORMAT:FILE` (repeatable; FILE `-` is standard
-    output), or `--format F --output FILE`; with no file, the --format (default: the table)
-    goes to standard output."""
+    """Where each report goes: `--output FORMAT:FILE` (repeatable), or `--format F --output
+    FILE`; FILE `-` is standard output, as is no file: the --format (default: the table)."""
     targets: list[tuple[OutputFormat, Path | None]] = []
-    plain: list[Path] = []
+    plain: list[Path | None] = []
     for value in values:
         prefix, colon, rest = value.partition(":")
         if colon and rest and prefix.lower() in [str(f) for f in OutputFormat]:
@@ -145,10 +144,11 @@ def _outputs(
                 raise typer.BadParameter(message, param_hint="--output")
             targets.append((OutputFormat(prefix.lower()), None if rest == "-" else Path(rest)))
         else:
-            plain.append(Path(value))
+            plain.append(None if value == "-" else Path(value))
     chosen = output_format or OutputFormat.TABLE
     targets.extend((chosen, path) for path in plain)
-    if not targets or (output_format is not None and not plain):
+    standard_output = not targets or (output_format is not None and not plain)
+    if standard_output and (chosen, None) not in targets:  # (`-f csv -o csv:-`: once)
         targets.append((chosen, None))
     return targets
 
@@ -229,7 +229,8 @@ OutputOption = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="Write the report to FILE (in the --format), or FORMAT:FILE; repeatable.",
+        help="Write the report to FILE (in the --format), or FORMAT:FILE; repeatable; "
+        "FILE - is standard output.",
     ),
 ]
 InputFormatOption = Annotated[

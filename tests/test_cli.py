@@ -60,6 +60,17 @@ def test_extract_writes_csv_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixt
     assert len(rows) == 1 + 22
 
 
+@pytest.mark.parametrize("output", ["-", "csv:-"])
+def test_an_output_of_dash_is_standard_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, output: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(["extract", str(SEED), "-f", "csv", "-o", output], capsys)
+    assert code == 0
+    assert out.splitlines()[0].startswith("url,status,reason") and len(out.splitlines()) == 23
+    assert list(tmp_path.iterdir()) == []  # no file called "-"
+
+
 def test_missing_file_is_one_line_and_exit_2_while_other_documents_are_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
