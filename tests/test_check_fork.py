@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from servers.scenario import Scenario
 
+from linkcheck.check import processes as processes_module
 from linkcheck.check import spawn as spawn_module
 from linkcheck.cli import main
 
@@ -24,7 +25,7 @@ MIXED = ["/ok", "/gone", "/chain/1", "/temp", "/soft-en", "/anchors#findings", "
 pytestmark = pytest.mark.skipif(not spawn_module.sys.platform.startswith("linux"), reason="Linux")
 
 # Run in a fresh interpreter, where no other thread runs: the command as installed, with runs
-# of 8 URLs counted as large (so that it wants workers), and how its workers came about
+# of 8 URLs (or 8 pages to judge) counted as large, so that it wants workers; how they came about
 # recorded (forked, spawned, and children left once it has finished).
 COMMAND = textwrap.dedent(
     """
@@ -33,6 +34,7 @@ COMMAND = textwrap.dedent(
     from linkcheck.check import processes, spawn
 
     processes.PARALLEL_MIN_URLS = spawn.PARALLEL_MIN_URLS = 8
+    processes.PARALLEL_MIN_JUDGED = spawn.PARALLEL_MIN_JUDGED = 8
     seen = {"forked": 0, "spawned": 0}
     fork_workers, spawn_worker = spawn.fork_workers, spawn.spawn_worker
 
@@ -81,17 +83,25 @@ def _report(path: Path) -> dict[str, Any]:
     return report
 
 
+@pytest.mark.parametrize("support", ["--no-support", "--support"])
 def test_the_command_forks_its_workers_and_reports_as_with_spawned_ones(
-    servers: Scenario, tmp_path: Path
+    servers: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, support: str
 ) -> None:
+    # Checking while reading (no claims to judge), and the workers judging claims.
+    for module in (processes_module, spawn_module):
+        monkeypatch.setattr(module, "PARALLEL_MIN_URLS", 8)
+        monkeypatch.setattr(module, "PARALLEL_MIN_JUDGED", 8)
     pages = [servers.url(host, path) for host in ("a", "b", "c") for path in MIXED]
     document = tmp_path / "brief.md"
     document.write_text(
-        "".join(f"Claim {n} is cited [here]({url}).\n\n" for n, url in enumerate(pages)),
+        "".join(
+            f"The ministry's annual report {n} is cited [here]({url}).\n\n"
+            for n, url in enumerate(pages)
+        ),
         encoding="utf-8",
     )
     common = ["audit", str(document), "-q", "-f", "json", "--archive", "none", "--no-cache"]
-    common += ["--no-support", "--host-interval", "0", "--timeout", "5"]
+    common += [support, "--host-interval", "0", "--timeout", "5"]
 
     code, seen = _audit_in_a_fresh_process([*common, "-o", "forked.json"], tmp_path)
     assert seen == {"forked": 2, "spawned": 0, "children_left": False}
@@ -101,11 +111,12 @@ def test_the_command_forks_its_workers_and_reports_as_with_spawned_ones(
     assert main([*common, "-o", str(tmp_path / "spawned.json")]) == code
     assert _report(tmp_path / "forked.json") == _report(tmp_path / "spawned.json")
     assert servers.total() == requests_forked
-    assert {link["status"] for link in _report(tmp_path / "forked.json")["links"]} >= {
-        "ok",
-        "broken",
-        "redirected",
+    links = _report(tmp_path / "forked.json")["links"]
+    assert {link["status"] for link in links} >= {"ok", "broken", "redirected"}
+    judged = {
+        o["support"]["verdict"] for link in links for o in link["occurrences"] if o["support"]
     }
+    assert bool(judged) is (support == "--support"), judged
 
 
 def test_a_module_in_the_working_directory_cannot_stand_in_for_a_forked_workers_own(
