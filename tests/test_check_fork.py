@@ -5,6 +5,7 @@ back into its parent's code."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import textwrap
@@ -301,3 +302,17 @@ def test_forked_workers_whose_start_is_cancelled_are_all_reaped_and_closed(
     )
     done = _in_a_fresh_process(script, tmp_path)
     assert done.stdout.decode().splitlines() == ["['cancelled', 'started']"], done.stderr
+
+
+def test_the_module_loads_where_there_is_no_sighup_or_sigquit(tmp_path: Path) -> None:
+    # As on Windows, which never forks but imports check.spawn for every large run.
+    script = textwrap.dedent(
+        """
+        import signal
+        del signal.SIGHUP, signal.SIGQUIT
+        from linkcheck.check import spawn
+        print(sorted(int(number) for number in spawn._HELD_SIGNALS))
+        """
+    )
+    done = _in_a_fresh_process(script, tmp_path)
+    assert done.stdout.decode().split() == [f"[{int(signal.SIGINT)},", f"{int(signal.SIGTERM)}]"]

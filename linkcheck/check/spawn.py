@@ -184,7 +184,11 @@ def can_fork() -> bool:
 # Held back across a fork: the child leaves them to the parent (Ctrl-C reaches the whole
 # process group), and a handler run in the child before it is a worker would go on with the
 # parent's code.
-_HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
+_HELD_SIGNALS = {
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+    if hasattr(signal, name)  # (Windows has no SIGHUP or SIGQUIT, and never forks)
+}
 
 
 def fork_workers(count: int) -> list[ForkedWorker]:
