@@ -4,6 +4,7 @@ background thread's scheduling policy (`BackgroundThread`, for the library's own
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -113,12 +114,9 @@ def leave_idle_policy() -> None:
     """For a helper process started from a lowered thread (Linux children inherit SCHED_IDLE,
     and a reset-on-fork flag resets only real-time policies): back to the normal policy, where
     it may (it may wherever a thread was lowered: see BackgroundThread)."""
-    if hasattr(os, "SCHED_IDLE"):
-        try:
-            if os.sched_getscheduler(0) == os.SCHED_IDLE:
-                os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
-        except OSError:
-            pass
+    with contextlib.suppress(AttributeError, OSError):  # (no SCHED_IDLE here: nothing to do)
+        if os.sched_getscheduler(0) == os.SCHED_IDLE:
+            _set_policy(0, "SCHED_OTHER")
 
 
 def _run_time(thread: int) -> int | None:

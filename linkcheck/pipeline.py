@@ -721,7 +721,8 @@ class AuditStart:
 
     sources: tuple[Source, ...]
     problems: tuple[InputProblem, ...]
-    forked: tuple[ForkedWorker, ...] = ()
+    processes: int = 0  # workers the run wants before the documents are read (_processes_ahead)
+    forked: tuple[ForkedWorker, ...] = ()  # as many of them as could be forked
 
 
 @contextlib.contextmanager
@@ -749,7 +750,7 @@ def start_audit(
 
         forked = fork_workers(count)
     try:
-        yield AuditStart(tuple(sources), tuple(problems), tuple(forked))
+        yield AuditStart(tuple(sources), tuple(problems), count, tuple(forked))
     finally:
         from linkcheck.check.spawn import close_forked
 
@@ -777,8 +778,7 @@ async def audit_documents(
         sources, problems = gather_sources(local, stdin=stdin, format=extract_options.input_format)
     else:
         sources, problems = list(start.sources), list(start.problems)
-    forked = start.forked if start is not None else ()
-    async with _workers_ahead(sources, options, forked) as workers:
+    async with _workers_ahead(sources, options, start) as workers:
         if workers is not None and workers.count > 1 and not options.support:
             failed: list[InputProblem] = []
             if remote:
@@ -1001,18 +1001,17 @@ def _processes_ahead(sources: Sequence[Source], options: AuditOptions) -> int:
 
 @contextlib.asynccontextmanager
 async def _workers_ahead(
-    sources: Sequence[Source], options: AuditOptions, forked: Sequence[ForkedWorker] = ()
+    sources: Sequence[Source], options: AuditOptions, start: AuditStart | None = None
 ) -> AsyncIterator[StartedWorkers | None]:
-    """Checking processes started now (those `forked` first), to be ready when the documents
-    have been read."""
-    from linkcheck.check.spawn import StartedWorkers, close_forked
-
-    count = _processes_ahead(sources, options)
+    """Checking processes started now (those `start` forked first), to be ready when the
+    documents have been read. (`start` has counted them already.)"""
+    count = start.processes if start is not None else _processes_ahead(sources, options)
     if not count:
-        close_forked(forked)
         yield None
         return
-    workers = await StartedWorkers.start(count, forked)
+    from linkcheck.check.spawn import StartedWorkers
+
+    workers = await StartedWorkers.start(count, start.forked if start is not None else ())
     try:
         yield workers
     finally:
