@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import itertools
 import socket
 import time
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from servers.scenario import FAST, Scenario, check_all, paced
 
@@ -149,6 +151,30 @@ def test_stopping_early_cancels_the_rest(servers: Scenario) -> None:
     assert first.url == urls[0]
     assert closed - started < 1.0
     assert servers.count("a", "/hang?s=3") == 1
+
+
+def test_checked_responses_are_freed_without_the_cyclic_collector(servers: Scenario) -> None:
+    # httpx's response and its stream refer to each other: left so, every response (with its
+    # request and headers) waits for a collection, which pauses the loop for milliseconds.
+    urls = [servers.url("a", f"/ok?n={i}") for i in range(20)]
+    urls += [servers.url("b", "/chain/1"), servers.url("b", "/gone"), servers.url("b", "/anchors")]
+
+    async def main() -> list[object]:
+        async with make_client(FAST) as client:
+            gc.collect()
+            gc.disable()
+            gc.set_debug(gc.DEBUG_SAVEALL)
+            try:
+                results = [r async for r in check_urls(urls, client, FAST)]
+                assert len(results) == len(urls)
+                gc.collect()
+                return [o for o in gc.garbage if isinstance(o, httpx.Response | httpx.Request)]
+            finally:
+                gc.set_debug(0)
+                gc.garbage.clear()
+                gc.enable()
+
+    assert asyncio.run(main()) == []
 
 
 def test_no_exception_escapes_even_with_a_closed_client(servers: Scenario) -> None:
