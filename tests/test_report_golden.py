@@ -13,12 +13,14 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_report_sample import sample_report
 
 from linkcheck import __version__
-from linkcheck.models import Report, Status, Verdict
+from linkcheck.models import Link, Report, Status, Verdict
+from linkcheck.report import json as json_module
 from linkcheck.report.csv import render_csv
 from linkcheck.report.github import render_github
 from linkcheck.report.html import render_html
@@ -91,6 +93,33 @@ def test_json_rendered_partly_while_checking_is_the_same_report() -> None:
     )
     assert any(link.archive is not None for link in later.links)
     assert "".join(json_chunks(later, ahead)) == render_json(later)
+
+
+def test_lines_rendered_while_checking_are_written_as_they_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checked = sample_report()
+    half = len(checked.links) // 2
+    ahead = JsonAhead()
+    for link in checked.links[:half]:  # checked while the documents were still being read
+        ahead.checked(link.url, link.verdict)
+    ahead.assembled(_unchecked(checked))
+    for link in checked.links[half:]:
+        ahead.checked(link.url, link.verdict)
+    expected = render_json(checked)
+    rendered_at_the_end: list[str] = []
+    link_line = json_module._link_line
+
+    def counted(link: Link, *args: Any) -> Any:
+        rendered_at_the_end.append(link.url)
+        return link_line(link, *args)
+
+    monkeypatch.setattr(json_module, "_link_line", counted)
+    assert "".join(json_chunks(checked, ahead)) == expected
+    # Only the links a later stage changed (a snapshot found) were rendered at the end.
+    with_snapshot = [link.url for link in checked.links if link.archive is not None]
+    assert with_snapshot and len(with_snapshot) < len(checked.links)
+    assert rendered_at_the_end == with_snapshot
 
 
 def test_verdicts_rendered_ahead_are_used_only_for_the_very_verdict_reported() -> None:
