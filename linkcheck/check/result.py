@@ -14,6 +14,7 @@ from linkcheck.models import Status, Verdict
 
 # Failure reasons that mean no network path exists (as opposed to a host that is down).
 NO_NETWORK_REASONS = frozenset({"dns", "unreachable-network"})
+_BEFORE_HTTP_REASONS = NO_NETWORK_REASONS | {"connect-timeout"}
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,19 @@ def network_unreachable(verdicts: Iterable[Verdict]) -> bool:
     the links are not dead. A refused connection or any HTTP answer (a redirect included)
     proves the network works. Connection time-outs alone prove it only across several URLs,
     so one firewalled host is reported as unreachable, not as an offline machine."""
-    checked = [v for v in verdicts if v.status not in (Status.SKIPPED, Status.UNCHECKED)]
-    before_http = all(
-        v.status is Status.UNREACHABLE
-        and v.reason in NO_NETWORK_REASONS | {"connect-timeout"}
-        and v.http_status is None
-        and not v.redirects
-        for v in checked
-    )
-    lookups_failed = any(v.reason in NO_NETWORK_REASONS for v in checked)
-    return bool(checked) and before_http and (lookups_failed or len(checked) >= 3)
+    checked = 0
+    lookups_failed = False
+    for v in verdicts:  # (one pass, ended by the first proof: most runs' first verdict)
+        if v.status is Status.SKIPPED or v.status is Status.UNCHECKED:
+            continue
+        before_http = (
+            v.status is Status.UNREACHABLE
+            and v.reason in _BEFORE_HTTP_REASONS
+            and v.http_status is None
+            and not v.redirects
+        )
+        if not before_http:
+            return False
+        checked += 1
+        lookups_failed = lookups_failed or v.reason in NO_NETWORK_REASONS
+    return checked > 0 and (lookups_failed or checked >= 3)

@@ -213,20 +213,23 @@ async def _check_and_send(job: Job, out: BinaryIO, stdin: int) -> None:
     more = _more_urls(stdin) if job.more else None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-send") as thread:
         sender = _Sender(out, thread)
-        async with (
-            make_client(job.config) as client,
-            contextlib.aclosing(check_urls(job.urls, client, job.config, more=more)) as results,
-        ):
-            async for found in results:
-                result, live = judged(found, job)
-                if live is not None:
-                    # Judging takes a while: let the connections waiting on the loop move on.
-                    await asyncio.sleep(0)
-                sender.add((result, live))
-                if sender.behind and sender.writing is not None:
-                    await sender.writing  # hold the engine back, not memory
-                sender.send()
-        await sender.close()
+        async with make_client(job.config) as client:
+            async with contextlib.aclosing(
+                check_urls(job.urls, client, job.config, more=more)
+            ) as results:
+                async for found in results:
+                    result, live = judged(found, job)
+                    if live is not None:
+                        # Judging takes a while: let the connections waiting on the loop move on.
+                        await asyncio.sleep(0)
+                    sender.add((result, live))
+                    if sender.behind and sender.writing is not None:
+                        await sender.writing  # hold the engine back, not memory
+                    sender.send()
+            # Everything is sent, and the end said, before the connections are closed: the
+            # parent, which stops waiting here, then closes our stdin and we exit at once.
+            await sender.close()
+            write_frame(out, None)
 
 
 def _exit_at_end_of_input(fd: int) -> None:
@@ -260,7 +263,6 @@ def main() -> int:
         threading.Thread(target=_exit_at_end_of_input, args=(stdin,), daemon=True).start()
     try:
         asyncio.run(_check_and_send(job, out, stdin))
-        write_frame(out, None)
     except BrokenPipeError:  # the parent is gone: nobody is listening
         return 1
     except Exception as exc:  # reported to the parent, which gives the URLs their verdicts
