@@ -298,8 +298,10 @@ class JsonAhead:
     def assembled(self, report: Report) -> None:
         try:
             prepared = prepare_json(report)
-            self.prepared = prepared
+            # The index before `prepared`: a `checked` in the event loop that sees `prepared`
+            # renders its line; one before it is in the copy of the verdicts taken after.
             self._index = {url: index for index, url in enumerate(prepared.urls)}
+            self.prepared = prepared
             for url, (verdict, rendered) in list(self._verdicts.items()):  # (checked so far)
                 self._render_line(prepared, url, verdict, rendered)
         except Exception:  # only a head start
