@@ -866,7 +866,7 @@ async def _audit_while_reading(
 
     def pace_reading() -> None:
         waiting = len(pending) - len(verdicts)  # URLs found and not checked yet
-        lowered = reading_lowered(waiting, ahead, found.finding(READING_QUIET), not verdicts)
+        lowered = reading_lowered(waiting, ahead, found.finding(READING_QUIET))
         if lowered is not None:
             background.lower(lowered)
 
@@ -963,15 +963,14 @@ READING_STALL = 0.25
 READING_QUIET = 0.1
 
 
-def reading_lowered(waiting: int, ahead: int, finding: bool, starting: bool = False) -> bool | None:
+def reading_lowered(waiting: int, ahead: int, finding: bool) -> bool | None:
     """Whether a reading that has found URLs `waiting` to be checked should be lowered (True),
     put back (False: the workers will want URLs it has yet to find), or left as it is. `ahead`:
     how many may wait before it is lowered (twice as many) or put back (fewer); `finding`:
-    whether it found URLs lately, or has found them all; `starting`: no check has ended yet,
-    so the workers are still starting (loading the HTTP stack) and take no URL meanwhile."""
+    whether it found URLs lately, or has found them all."""
     if waiting < ahead or not finding:
         return False
-    if waiting >= (ahead if starting else 2 * ahead):
+    if waiting >= 2 * ahead:
         return True
     return None
 

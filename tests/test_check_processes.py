@@ -782,9 +782,6 @@ def test_the_reading_is_lowered_only_while_it_finds_urls_and_many_wait() -> None
         True,
     ]
     assert lowered(9000, 128, False) is False  # no URL found lately: the workers will want some
-    # While the workers start (no check has ended), they take no URL: lowered from the first mark.
-    assert [lowered(waiting, 128, True, True) for waiting in (127, 128, 256)] == [False, True, True]
-    assert lowered(9000, 128, False, True) is False
 
     async def finding() -> list[bool]:
         queue: asyncio.Queue[list[str] | None] = asyncio.Queue()
