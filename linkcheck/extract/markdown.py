@@ -111,7 +111,8 @@ def early_urls(
     a document with any definition ("]:"): a look that starts further on would not see those
     before it."""
     cut = body.rfind("\n", start, start + size)
-    if cut <= start or body.find("]:", body.rfind("\n\n", 0, cut) + 1) >= 0:
+    last_definition = body.rfind("]:")
+    if cut <= start or last_definition > body.rfind("\n\n", 0, cut):
         return [], None
     head = body[start : cut + 1]
     complete = head.count("\n") - 1  # lines before the last: it may go on after the cut
@@ -122,7 +123,7 @@ def early_urls(
         if token.type in ("inline", "html_block") and (not token.map or token.map[1] > complete):
             settled = index
             break
-    restart = _restart(tokens, settled) if body.find("]:") < 0 else None
+    restart = _restart(tokens, settled) if last_definition < 0 else None
     lines = head.split("\n")
     walker = _Walker("", base_url, lines, lambda t: _inline_children(parser, env, t))
     walker.walk(tokens[: restart[0] if restart else settled])
